@@ -1,0 +1,79 @@
+/**
+ * Weight initialisers. Weights are stored [fanIn, fanOut] (y = x W + b).
+ *
+ * - "torch": PyTorch's nn.Linear default, W and b ~ U(−1/√fanIn, 1/√fanIn)
+ *   (kaiming_uniform with a = √5).
+ * - "glorot": Glorot/Xavier uniform, W ~ U(±√(6/(fanIn+fanOut))).
+ * - "orthogonal": W with orthonormal rows or columns (QR of a Gaussian matrix, signs fixed as
+ *   in PyTorch's orthogonal_), times `gain`.
+ * - "zeros": all zeros (biases).
+ */
+import { numpy as np, random, type Array as JArray } from "@jax-js/jax";
+import { getFloatDtype, type FloatDtype } from "../core/engine.js";
+
+export type WeightInit = "torch" | "glorot" | "orthogonal";
+export type BiasInit = "torch" | "zeros";
+
+function uniform(key: JArray, shape: number[], bound: number, dtype: FloatDtype): JArray {
+  return random.uniform(key, shape, { minval: -bound, maxval: bound }).astype(dtype);
+}
+
+/** Weight matrix [fanIn, fanOut] drawn with `kind` (consumes `key`). */
+export function initWeight(key: JArray, fanIn: number, fanOut: number, kind: WeightInit = "torch", opts: { gain?: number; dtype?: FloatDtype } = {}): JArray {
+  const dtype = opts.dtype ?? getFloatDtype();
+  const gain = opts.gain ?? 1;
+  switch (kind) {
+    case "torch":
+      return uniform(key, [fanIn, fanOut], gain / Math.sqrt(fanIn), dtype);
+    case "glorot":
+      return uniform(key, [fanIn, fanOut], gain * Math.sqrt(6 / (fanIn + fanOut)), dtype);
+    case "orthogonal": {
+      // PyTorch orthogonal_ on weight [out, in]: QR of a Gaussian [max, min] matrix, Q·sign(diag R).
+      const rows = Math.max(fanIn, fanOut);
+      const cols = Math.min(fanIn, fanOut);
+      const g = random.normal(key, [rows, cols]).astype("float64").dataSync() as Float64Array;
+      const q = gramSchmidt(g, rows, cols);
+      // q is [rows, cols] with orthonormal columns. Stored weight is [fanIn, fanOut].
+      const out = new Float64Array(fanIn * fanOut);
+      for (let i = 0; i < fanIn; i++) {
+        for (let j = 0; j < fanOut; j++) {
+          out[i * fanOut + j] = gain * (fanIn >= fanOut ? q[i * cols + j]! : q[j * cols + i]!);
+        }
+      }
+      return np.array(out, { shape: [fanIn, fanOut], dtype: "float64" }).astype(dtype);
+    }
+    default:
+      throw new TypeError(`unknown weight init ${JSON.stringify(kind)}; expected "torch", "glorot" or "orthogonal"`);
+  }
+}
+
+/** Bias vector [fanOut] (consumes `key`). */
+export function initBias(key: JArray, fanIn: number, fanOut: number, kind: BiasInit = "torch", dtype: FloatDtype = getFloatDtype()): JArray {
+  if (kind === "zeros") {
+    key.dispose();
+    return np.zeros([fanOut], { dtype });
+  }
+  if (kind === "torch") return uniform(key, [fanOut], 1 / Math.sqrt(fanIn), dtype);
+  throw new TypeError(`unknown bias init ${JSON.stringify(kind)}; expected "torch" or "zeros"`);
+}
+
+/**
+ * Modified Gram–Schmidt on the columns of a row-major [rows, cols] matrix (rows ≥ cols),
+ * returning Q with orthonormal columns; column signs follow sign(diag R) as in a QR.
+ */
+export function gramSchmidt(a: Float64Array, rows: number, cols: number): Float64Array {
+  const q = Float64Array.from(a);
+  for (let j = 0; j < cols; j++) {
+    for (let k = 0; k < j; k++) {
+      let dot = 0;
+      for (let i = 0; i < rows; i++) dot += q[i * cols + k]! * q[i * cols + j]!;
+      for (let i = 0; i < rows; i++) q[i * cols + j]! -= dot * q[i * cols + k]!;
+    }
+    let norm = 0;
+    for (let i = 0; i < rows; i++) norm += q[i * cols + j]! ** 2;
+    norm = Math.sqrt(norm);
+    if (norm === 0) throw new Error("gramSchmidt: rank-deficient matrix");
+    for (let i = 0; i < rows; i++) q[i * cols + j]! /= norm;
+  }
+  return q;
+}
