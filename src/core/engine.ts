@@ -11,7 +11,7 @@
  * Runs unchanged in Node and in the browser: nothing here imports a Node-only module.
  * Node-only extras (the worker_threads pool) are installed by `noether/node` before this runs.
  */
-import { defaultDevice, init, type Device } from "@jax-js/jax";
+import { defaultDevice, init, type DType, type Device } from "@jax-js/jax";
 
 if (typeof (globalThis as { Float16Array?: unknown }).Float16Array === "undefined") {
   // Node 20 has no Float16Array. jax-js only needs the name to exist; float16 arrays are
@@ -21,6 +21,11 @@ if (typeof (globalThis as { Float16Array?: unknown }).Float16Array === "undefine
 
 export type FloatDtype = "float32" | "float64";
 export type ComputeDevice = "auto" | Device;
+
+/** The jax-js dtype enum value for a float dtype name. */
+export function toDType(d: FloatDtype): DType {
+  return d as DType;
+}
 
 export interface EngineOptions {
   /** Compute device. "auto": WebGPU when a browser offers an adapter, else Wasm. */

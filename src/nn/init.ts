@@ -9,13 +9,13 @@
  * - "zeros": all zeros (biases).
  */
 import { numpy as np, random, type Array as JArray } from "@jax-js/jax";
-import { getFloatDtype, type FloatDtype } from "../core/engine.js";
+import { getFloatDtype, toDType, type FloatDtype } from "../core/engine.js";
 
 export type WeightInit = "torch" | "glorot" | "orthogonal";
 export type BiasInit = "torch" | "zeros";
 
 function uniform(key: JArray, shape: number[], bound: number, dtype: FloatDtype): JArray {
-  return random.uniform(key, shape, { minval: -bound, maxval: bound }).astype(dtype);
+  return random.uniform(key, shape, { minval: -bound, maxval: bound }).astype(toDType(dtype));
 }
 
 /** Weight matrix [fanIn, fanOut] drawn with `kind` (consumes `key`). */
@@ -31,7 +31,7 @@ export function initWeight(key: JArray, fanIn: number, fanOut: number, kind: Wei
       // PyTorch orthogonal_ on weight [out, in]: QR of a Gaussian [max, min] matrix, Q·sign(diag R).
       const rows = Math.max(fanIn, fanOut);
       const cols = Math.min(fanIn, fanOut);
-      const g = random.normal(key, [rows, cols]).astype("float64").dataSync() as Float64Array;
+      const g = random.normal(key, [rows, cols]).astype(toDType("float64")).dataSync() as Float64Array;
       const q = gramSchmidt(g, rows, cols);
       // q is [rows, cols] with orthonormal columns. Stored weight is [fanIn, fanOut].
       const out = new Float64Array(fanIn * fanOut);
@@ -40,7 +40,7 @@ export function initWeight(key: JArray, fanIn: number, fanOut: number, kind: Wei
           out[i * fanOut + j] = gain * (fanIn >= fanOut ? q[i * cols + j]! : q[j * cols + i]!);
         }
       }
-      return np.array(out, { shape: [fanIn, fanOut], dtype: "float64" }).astype(dtype);
+      return np.array(out, { shape: [fanIn, fanOut], dtype: toDType("float64") }).astype(toDType(dtype));
     }
     default:
       throw new TypeError(`unknown weight init ${JSON.stringify(kind)}; expected "torch", "glorot" or "orthogonal"`);
@@ -51,7 +51,7 @@ export function initWeight(key: JArray, fanIn: number, fanOut: number, kind: Wei
 export function initBias(key: JArray, fanIn: number, fanOut: number, kind: BiasInit = "torch", dtype: FloatDtype = getFloatDtype()): JArray {
   if (kind === "zeros") {
     key.dispose();
-    return np.zeros([fanOut], { dtype });
+    return np.zeros([fanOut], { dtype: toDType(dtype) });
   }
   if (kind === "torch") return uniform(key, [fanOut], 1 / Math.sqrt(fanIn), dtype);
   throw new TypeError(`unknown bias init ${JSON.stringify(kind)}; expected "torch" or "zeros"`);

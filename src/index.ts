@@ -1,0 +1,12 @@
+/**
+ * noether — neural networks that respect symmetries, on jax-js.
+ * Core entry point: runs in Node and in the browser.
+ */
+export * from "./core/engine.js";
+export * from "./core/errors.js";
+export * from "./core/tree.js";
+export * from "./core/rng.js";
+export * from "./nn/activations.js";
+export * from "./nn/init.js";
+export * from "./nn/layers.js";
+export type * from "./nn/module.js";
