@@ -1,0 +1,4 @@
+/** Training: losses, optimisers and schedules, the jitted step, the fit loop, checkpoints. */
+export * from "./losses.js";
+export * from "./optim.js";
+export * from "./step.js";
