@@ -9,4 +9,6 @@ export * from "./core/rng.js";
 export * from "./nn/activations.js";
 export * from "./nn/init.js";
 export * from "./nn/layers.js";
+export * from "./nn/input-derivs.js";
+export * from "./core/host.js";
 export type * from "./nn/module.js";
