@@ -2,3 +2,5 @@
 export * from "./losses.js";
 export * from "./optim.js";
 export * from "./step.js";
+export * from "./fit.js";
+export * from "./checkpoint.js";
