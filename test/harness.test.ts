@@ -92,3 +92,26 @@ test("gradcheck catches a wrong gradient", async () => {
   const bad = (x: JArray) => np.sum(x.ref.mul(lax.stopGradient(x)));
   await assert.rejects(gradcheck(bad, { shape: [5], data: [0.5, -1, 2, 0.3, 1.5] }), GradcheckError);
 });
+
+test("expectNoLeaks passes for a clean function and catches a leaking one", async () => {
+  const { expectNoLeaks, LeakError, liveBufferCount } = await import("../src/testing/leaks.js");
+  const x = np.array([1, 2, 3]);
+  const rep = await expectNoLeaks(async () => {
+    const y = np.exp(x.ref).mul(2);
+    await y.jsAsync();
+  });
+  assert.equal(rep.after.wasm, rep.before.wasm);
+  const kept: JArray[] = [];
+  await assert.rejects(
+    expectNoLeaks(async () => {
+      const y = np.exp(x.ref);
+      await y.ref.jsAsync();
+      kept.push(y); // never disposed: one buffer per call
+    }, { iterations: 4 }),
+    (e: unknown) => e instanceof LeakError && /leak on wasm: 4 live buffers more after 4 calls/.test(e.message),
+  );
+  const n = liveBufferCount("wasm");
+  for (const k of kept) k.dispose();
+  assert.equal(liveBufferCount("wasm"), n - kept.length);
+  x.dispose();
+});

@@ -3,3 +3,4 @@
  */
 export * from "./equivariance.js";
 export * from "./gradcheck.js";
+export * from "./leaks.js";
