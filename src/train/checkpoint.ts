@@ -204,17 +204,19 @@ function checkAgainst(prefix: string, template: unknown, header: CheckpointHeade
   const want = flattenWithPaths<JArray>(template as never, isArr).map(([p, a]) => [join(prefix, p), a] as const);
   const wantNames = new Set(want.map(([n]) => n));
   for (const [name, a] of want) {
-    const t = byName.get(name);
-    if (t === undefined) fail(`checkpoint has no tensor ${name}, which the model expects (shape ${fmtShape(a.shape)})`);
-    if (t!.shape.length !== a.shape.length || t!.shape.some((d, i) => d !== a.shape[i])) {
-      fail(`checkpoint tensor ${name} has shape ${fmtShape(t!.shape)}, model expects ${fmtShape(a.shape)}`);
-    }
-    if (TO_SAFE[a.dtype] !== t!.dtype) fail(`checkpoint tensor ${name} has dtype ${t!.dtype}, model expects ${TO_SAFE[a.dtype] ?? a.dtype}`);
+    if (!byName.has(name)) fail(`checkpoint has no tensor ${name}, which the model expects (shape ${fmtShape(a.shape)})`);
   }
   for (const t of header.tensors) {
     if ((t.name === prefix || t.name.startsWith(`${prefix}.`)) && !wantNames.has(t.name)) {
       fail(`checkpoint has tensor ${t.name} ${fmtShape(t.shape)}, which the model does not have`);
     }
+  }
+  for (const [name, a] of want) {
+    const t = byName.get(name)!;
+    if (t.shape.length !== a.shape.length || t.shape.some((d, i) => d !== a.shape[i])) {
+      fail(`checkpoint tensor ${name} has shape ${fmtShape(t.shape)}, model expects ${fmtShape(a.shape)}`);
+    }
+    if (TO_SAFE[a.dtype] !== t.dtype) fail(`checkpoint tensor ${name} has dtype ${t.dtype}, model expects ${TO_SAFE[a.dtype] ?? a.dtype}`);
   }
 }
 
