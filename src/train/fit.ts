@@ -61,6 +61,7 @@ export interface ProgressInfo {
   epochEnd: boolean;
 }
 
+/** Stop when the monitored loss has not improved for `patience` epochs (Keras semantics). */
 export interface EarlyStoppingOptions {
   /** Epochs without improvement before stopping. */
   patience: number;
@@ -72,6 +73,7 @@ export interface EarlyStoppingOptions {
   restoreBest?: boolean;
 }
 
+/** Options of `fit`; data are borrowed, params/optState (or resume) consumed. */
 export interface FitOptions<P extends Params = Params> {
   /** The model; its loss is `loss(model.apply(params, x), y)`. Give either model or lossFn. */
   model?: Pick<Module<P>, "apply">;
@@ -113,7 +115,11 @@ export interface FitOptions<P extends Params = Params> {
   checkpoint?: { every?: number; save(state: CheckpointState): void | Promise<void> };
   /** Free-form configuration stored in checkpoint meta. */
   config?: unknown;
-  /** Continue from a checkpoint written by this loop: params, optState, step, epoch, history. */
+  /**
+   * Continue from a checkpoint written by this loop (consumed): params, optState, step, epoch,
+   * history. Give the same data, batchSize, seed, schedule and optimiser as the original run.
+   * Early-stopping counters start afresh on resume.
+   */
   resume?: CheckpointState;
   /** "stop" (default): return the last good params; "throw": throw TrainingNonFiniteError. */
   onNonFinite?: "stop" | "throw";
@@ -121,8 +127,10 @@ export interface FitOptions<P extends Params = Params> {
   signal?: AbortSignal;
 }
 
+/** Why `fit` stopped. */
 export type StopReason = "completed" | "early-stopping" | "non-finite" | "aborted";
 
+/** What `fit` returns; the caller owns params and optState. */
 export interface FitResult<P extends Params = Params> {
   params: P;
   optState: OptState;
@@ -310,8 +318,9 @@ export async function fit<P extends Params = Params>(opts: FitOptions<P>): Promi
           break epochLoop;
         }
         const idx = order.subarray(k * effBatch, Math.min(n, (k + 1) * effBatch));
-        const xb = np.take(opts.data.x.ref, np.array(idx, { dtype: np.int32 }), 0);
-        const yb = np.take(opts.data.y.ref, np.array(idx, { dtype: np.int32 }), 0);
+        const idxArr = np.array(idx, { dtype: np.int32 });
+        const xb = np.take(opts.data.x.ref, idxArr.ref, 0);
+        const yb = np.take(opts.data.y.ref, idxArr, 0);
         const t = stepCount + 1;
         lr = schedule(t - 1);
         const cand = { params: tree.ref(params), optState: tree.ref(optState), steps: stepCount };

@@ -38,6 +38,7 @@ export interface Optimizer<S extends OptState = OptState> {
   update(grads: Params, state: S, params: Params, h: StepScalars): [Params, S];
 }
 
+/** Options of `sgd`. */
 export interface SGDOptions {
   /** Momentum coefficient μ (default 0: plain SGD, empty state). */
   momentum?: number;
@@ -47,6 +48,7 @@ export interface SGDOptions {
   weightDecay?: number;
 }
 
+/** Options of `adam` and `adamw`. */
 export interface AdamOptions {
   /** β₁ (default 0.9). */
   b1?: number;

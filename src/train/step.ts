@@ -7,6 +7,7 @@ import type { Params } from "../core/tree.js";
 import type { LossFn } from "./losses.js";
 import { clipByGlobalNorm, clipByValue, type OptState, type Optimizer, type StepScalars } from "./optim.js";
 
+/** Gradient clipping applied inside the jitted step. */
 export interface TrainStepOptions {
   /** Clip gradients to this global L2 norm before the update (PyTorch `clip_grad_norm_`). */
   clipNorm?: number;
@@ -14,6 +15,7 @@ export interface TrainStepOptions {
   clipValue?: number;
 }
 
+/** What one training step returns (all owned by the caller). */
 export interface TrainStepOutput {
   /** Loss at the parameters *before* the update, 0-d. */
   loss: JArray;
