@@ -22,8 +22,8 @@ import {
 await initEngine();
 
 // A tiny tree p = { w: [1, -2], b: [0.5] } and three fixed gradients / learning rates.
-// Expected parameters after each step were computed by hand from the update formulas
-// (scratch/train/ref.py writes the same formulas out in plain Python floats):
+// Expected parameters after each step were computed from the update formulas written out in
+// plain float64 arithmetic, independently of the code under test, for example:
 //   SGD μ=0.9, wd=0.01, step 1: g = [0.1, -0.3, 2] + 0.01·[1, -2, 0.5] = [0.11, -0.32, 2.005];
 //     buf = g; p = p − 0.1·buf = [0.989, -1.968, 0.2995].
 //   Adam step 1: m̂ = g, v̂ = g², so p = p − lr·g/(|g| + ε) = p − 0.1·sign(g) ≈ [0.9, -1.9, 0.4].
@@ -142,7 +142,8 @@ test("constant and cosine schedules at specific steps", () => {
 });
 
 test("oneCycle matches PyTorch OneCycleLR (cos, two phases)", () => {
-  // Values from torch.optim.lr_scheduler.OneCycleLR.get_lr's formula (scratch/train/ref.py).
+  // Values from torch.optim.lr_scheduler.OneCycleLR.get_lr transcribed to plain Python:
+  // phase ends pct·T − 1 and T − 1, lr = end + (start − end)/2·(cos(π·pct) + 1).
   const s = oneCycle({ maxLr: 0.1, totalSteps: 100 });
   const want: Record<number, number> = {
     0: 0.004, 1: 0.00428137805659075, 10: 0.0295163948464101, 28: 0.0997186219434093, 29: 0.1,
