@@ -1,0 +1,90 @@
+/**
+ * `mlp-step`: milliseconds per Adam training step of a 2→200→200→2 tanh MLP (MSE loss,
+ * batch 750, float32, Wasm) — the size of a Hamiltonian-NN baseline that maps (q, p) to
+ * (dq/dt, dp/dt). The whole step (loss, gradient, Adam update) is one `jit`; the loss is read
+ * every step. Uses noether's own `makeTrainStep` and `adam`. Compared with the same step in PyTorch (bench/reference/mlp_step.py).
+ */
+import { fileURLToPath } from "node:url";
+import { numpy as np, tree } from "@jax-js/jax";
+import { initEngine } from "../src/core/engine.js";
+import { hostNormal, hostRng, makeKey } from "../src/core/rng.js";
+import type { Params } from "../src/core/tree.js";
+import { MLP } from "../src/nn/layers.js";
+import { mse, modelLoss } from "../src/train/losses.js";
+import { adam, type OptState } from "../src/train/optim.js";
+import { makeTrainStep, type TrainStepOutput } from "../src/train/step.js";
+import type { Benchmark, BenchOutcome, BenchReference } from "../src/cli/bench-types.js";
+import { findTorchPython, runPythonJson, TORCH_INSTALL_HINT } from "./python.js";
+
+const D_IN = 2;
+const D_OUT = 2;
+const HIDDEN = 200;
+const BATCH = 750;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** The mlp-step benchmark. */
+export const mlpStep: Benchmark = {
+  name: "mlp-step",
+  description: `ms per Adam step, ${D_IN}→${HIDDEN}→${HIDDEN}→${D_OUT} tanh MLP, MSE, batch ${BATCH}, one jit (vs PyTorch)`,
+  async run(opts): Promise<BenchOutcome> {
+    const steps = opts.steps ?? 100;
+    const warmup = opts.warmup ?? 10;
+    const info = await initEngine();
+    const net = MLP([D_IN, HIDDEN, HIDDEN, D_OUT], { activation: "tanh" });
+    const rng = hostRng(0);
+    const x = np.array(Array.from(hostNormal(BATCH * D_IN, rng))).reshape([BATCH, D_IN]);
+    const y = np.array(Array.from(hostNormal(BATCH * D_OUT, rng))).reshape([BATCH, D_OUT]);
+
+    const optimizer = adam();
+    const step = makeTrainStep(modelLoss(net, mse), optimizer);
+    let params: Params = net.init(makeKey(0));
+    let optState: OptState = optimizer.init(params);
+    const times: number[] = [];
+    let lastLoss = NaN;
+    const total = warmup + steps;
+    for (let t = 1; t <= total; t++) {
+      const t0 = performance.now();
+      const out: TrainStepOutput = step(params, optState, x.ref, y.ref, 1e-3, t);
+      lastLoss = (await out.loss.data())[0]!;
+      params = out.params;
+      optState = out.optState;
+      if (t > warmup) times.push(performance.now() - t0);
+      opts.onProgress({ done: t, total, unit: "steps", metrics: { loss: lastLoss } });
+    }
+    tree.dispose([params, optState]);
+    x.dispose();
+    y.dispose();
+    step.dispose();
+    if (!Number.isFinite(lastLoss)) throw new Error(`mlp-step: loss became ${lastLoss}`);
+    const ms = median(times);
+
+    const notes = [
+      `jax-js ${info.device} float32, median of ${steps} steps after ${warmup} warm-up; final loss ${lastLoss.toPrecision(4)}`,
+    ];
+    let reference: BenchReference | null = null;
+    if (opts.reference) {
+      const py = findTorchPython();
+      if (py === null) {
+        notes.push(TORCH_INSTALL_HINT);
+      } else {
+        opts.log(`running the PyTorch reference (${py.python}, torch ${py.torch})…`);
+        const script = fileURLToPath(new URL("./reference/mlp_step.py", import.meta.url));
+        try {
+          const r = await runPythonJson(py.python, script, ["--steps", String(steps), "--warmup", String(warmup)]);
+          reference = { impl: String(r.impl), msPerStep: Number(r.msPerStep) };
+          notes.push(`reference: ${reference.impl}, ${String(r.threads)} threads, same sizes, Adam, median of ${steps}`);
+        } catch (e) {
+          notes.push(`reference failed: ${(e as Error).message}`);
+        }
+      }
+    } else {
+      notes.push("reference skipped (--no-reference)");
+    }
+    return { name: "mlp-step", msPerStep: ms, reference, ratio: reference ? ms / reference.msPerStep : null, notes };
+  },
+};

@@ -1,0 +1,263 @@
+/**
+ * The `noether` command (Node only): list and run experiments, run benchmarks, and the tour
+ * that runs every experiment's quick form into an HTML report.
+ *
+ * Output contract: human-readable text on stdout; progress and log messages on stderr; with
+ * `--json` the last stdout line is one JSON value with the results.
+ */
+import { mkdirSync, readFileSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { experiments, findExperiment } from "../experiments/index.js";
+import type { ExperimentResults } from "../experiments/types.js";
+import type { Benchmark, BenchOutcome, BenchResult } from "./bench-types.js";
+import { createProgress } from "./progress.js";
+import { writeReport, type ReportEntry } from "./report.js";
+
+/** Where the CLI writes: injectable for tests. */
+export interface CliIO {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+const defaultIO: CliIO = {
+  out: (line) => process.stdout.write(line + "\n"),
+  err: (line) => process.stderr.write(line + "\n"),
+};
+
+function packageVersion(): string {
+  try {
+    // ../../package.json from src/cli/ (source) and from dist/cli/ (built) alike.
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
+    return pkg.version ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+function parseIntArg(name: string, min: number): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(v)}.`);
+    return n;
+  };
+}
+
+function timestamp(d = new Date()): string {
+  const p = (n: number): string => String(n).padStart(2, "0");
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+function showPath(p: string): string {
+  const r = relative(process.cwd(), p);
+  return r === "" ? "." : r.startsWith("..") ? p : r;
+}
+
+function fmtValue(v: unknown): string {
+  if (typeof v === "number") {
+    if (Number.isInteger(v)) return String(v);
+    return Math.abs(v) >= 1e-3 && Math.abs(v) < 1e5 ? v.toPrecision(4) : v.toExponential(3);
+  }
+  return String(v);
+}
+
+/** Formats rows as an aligned plain-text table. */
+export function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+function resultsTable(results: ExperimentResults): string {
+  return formatTable(
+    ["metric", "value"],
+    Object.entries(results).map(([k, v]) => [k, fmtValue(v)]),
+  );
+}
+
+async function runExperiment(
+  name: string,
+  o: { quick: boolean; seed: number; outDir: string; json: boolean },
+  io: CliIO,
+): Promise<ExperimentResults> {
+  const exp = findExperiment(name);
+  if (exp === undefined) throw new Error(`unknown experiment ${JSON.stringify(name)}`);
+  mkdirSync(o.outDir, { recursive: true });
+  const progress = createProgress({ label: name, bar: !o.json });
+  try {
+    return await exp.run({
+      quick: o.quick,
+      seed: o.seed,
+      outDir: o.outDir,
+      onProgress: (e) => progress.update(e),
+      log: (msg) => io.err(msg),
+    });
+  } finally {
+    progress.stop();
+  }
+}
+
+async function loadBenchmarks(): Promise<Benchmark[]> {
+  // bench/ sits next to src/ in a source checkout and is not part of the built package.
+  const url = new URL("../../bench/index.ts", import.meta.url);
+  try {
+    const mod = (await import(url.href)) as { benchmarks: Benchmark[] };
+    return mod.benchmarks;
+  } catch (e) {
+    throw new CommanderError(
+      1,
+      "noether.benchUnavailable",
+      `error: benchmarks live in bench/ of a source checkout and run through tsx (${(e as Error).message})`,
+    );
+  }
+}
+
+function benchJson(r: BenchOutcome): BenchResult {
+  return { name: r.name, msPerStep: r.msPerStep, reference: r.reference, ratio: r.ratio };
+}
+
+/** Builds the commander program; `io` receives stdout/stderr lines. */
+export function buildProgram(io: CliIO = defaultIO): Command {
+  const program = new Command();
+  program
+    .name("noether")
+    .description("Neural networks that respect symmetries, on jax-js: experiments, benchmarks and a tour.")
+    .version(packageVersion(), "-V, --version")
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => process.stdout.write(s),
+      writeErr: (s) => process.stderr.write(s),
+    });
+
+  program
+    .command("list")
+    .description("list the experiments with one-line descriptions")
+    .option("--json", "print the list as JSON on the last stdout line")
+    .action((o: { json?: boolean }) => {
+      io.out(formatTable(["experiment", "description"], experiments.map((e) => [e.name, e.description])));
+      if (o.json) io.out(JSON.stringify(experiments.map((e) => ({ name: e.name, description: e.description }))));
+    });
+
+  program
+    .command("run")
+    .description("run one experiment; writes results.json, checkpoint.safetensors and SVG plots")
+    .argument("<name>", "experiment name (see `noether list`)")
+    .option("--quick", "small, fast form (a few seconds)")
+    .addOption(new Option("--seed <n>", "random seed").argParser(parseIntArg("--seed", 0)).default(0))
+    .option("--out <dir>", "output folder (default runs/<name>-<timestamp>/)")
+    .option("--json", "print the results as one JSON object on the last stdout line")
+    .action(async (name: string, o: { quick?: boolean; seed: number; out?: string; json?: boolean }, cmd: Command) => {
+      if (findExperiment(name) === undefined) {
+        cmd.error(`error: unknown experiment ${JSON.stringify(name)}; available: ${experiments.map((e) => e.name).join(", ")}`);
+      }
+      const outDir = resolve(o.out ?? `runs/${name}-${timestamp()}`);
+      const results = await runExperiment(name, { quick: o.quick ?? false, seed: o.seed, outDir, json: o.json ?? false }, io);
+      io.out(`${name}${o.quick ? " (quick)" : ""}, seed ${o.seed} → ${showPath(outDir)}`);
+      io.out(resultsTable(results));
+      if (o.json) io.out(JSON.stringify(results));
+    });
+
+  program
+    .command("bench")
+    .description("run a benchmark (or all) and print ms per step, with the PyTorch ratio where available")
+    .argument("<name>", "benchmark name or `all`")
+    .addOption(new Option("--steps <n>", "timed steps (default per benchmark)").argParser(parseIntArg("--steps", 1)))
+    .addOption(new Option("--warmup <n>", "warm-up steps (default per benchmark)").argParser(parseIntArg("--warmup", 0)))
+    .option("--no-reference", "skip the reference implementation (PyTorch)")
+    .option("--json", 'last stdout line: {"name","msPerStep","reference","ratio"} (an array of them for `all`)')
+    .action(async (name: string, o: { steps?: number; warmup?: number; reference: boolean; json?: boolean }, cmd: Command) => {
+      const all = await loadBenchmarks();
+      const chosen = name === "all" ? all : all.filter((b) => b.name === name);
+      if (chosen.length === 0) {
+        cmd.error(`error: unknown benchmark ${JSON.stringify(name)}; available: all, ${all.map((b) => b.name).join(", ")}`);
+      }
+      const outcomes: BenchOutcome[] = [];
+      for (const b of chosen) {
+        io.err(`${b.name}: ${b.description}`);
+        const progress = createProgress({ label: b.name, bar: !o.json });
+        try {
+          outcomes.push(
+            await b.run({
+              ...(o.steps !== undefined ? { steps: o.steps } : {}),
+              ...(o.warmup !== undefined ? { warmup: o.warmup } : {}),
+              reference: o.reference,
+              onProgress: (e) => progress.update(e),
+              log: (msg) => io.err(msg),
+            }),
+          );
+        } finally {
+          progress.stop();
+        }
+      }
+      io.out(
+        formatTable(
+          ["benchmark", "ms/step", "reference", "ref ms/step", "ratio (ours/ref)"],
+          outcomes.map((r) => [
+            r.name,
+            r.msPerStep.toFixed(2),
+            r.reference?.impl ?? "—",
+            r.reference ? r.reference.msPerStep.toFixed(2) : "—",
+            r.ratio !== null ? r.ratio.toFixed(2) : "—",
+          ]),
+        ),
+      );
+      for (const r of outcomes) for (const n of r.notes) io.out(`  ${r.name}: ${n}`);
+      if (o.json) io.out(JSON.stringify(name === "all" ? outcomes.map(benchJson) : benchJson(outcomes[0]!)));
+    });
+
+  program
+    .command("tour")
+    .description("run every experiment's quick form into <out>/<name>/ and write <out>/index.html")
+    .option("--out <dir>", "report folder", "report")
+    .addOption(new Option("--seed <n>", "random seed").argParser(parseIntArg("--seed", 0)).default(0))
+    .option("--json", "print {name: results} as one JSON object on the last stdout line")
+    .action(async (o: { out: string; seed: number; json?: boolean }) => {
+      const outRoot = resolve(o.out);
+      mkdirSync(outRoot, { recursive: true });
+      const entries: ReportEntry[] = [];
+      const t0 = performance.now();
+      for (const exp of experiments) {
+        io.err(`tour: ${exp.name} — ${exp.description}`);
+        const dir = resolve(outRoot, exp.name);
+        const s0 = performance.now();
+        const results = await runExperiment(exp.name, { quick: true, seed: o.seed, outDir: dir, json: o.json ?? false }, io);
+        entries.push({ experiment: exp, results, dir, seconds: (performance.now() - s0) / 1000 });
+        io.out(`${exp.name} (quick)`);
+        io.out(resultsTable(results));
+        io.out("");
+      }
+      const index = writeReport(outRoot, entries, { seed: o.seed, seconds: (performance.now() - t0) / 1000 });
+      io.out(`report: ${showPath(index)} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+      if (o.json) io.out(JSON.stringify(Object.fromEntries(entries.map((e) => [e.experiment.name, e.results]))));
+    });
+
+  program.addHelpText(
+    "after",
+    `
+Examples:
+  noether list
+  noether run mlp-fit --quick --out /tmp/mlp-fit
+  noether run mlp-fit --seed 1 --json        # last stdout line: the results as JSON
+  noether bench all                          # ms per step, and the ratio to PyTorch when installed
+  noether tour                               # quick form of every experiment → report/index.html`,
+  );
+  return program;
+}
+
+/** Runs the CLI on `argv` (process.argv form) and returns the exit code. */
+export async function main(argv: string[] = process.argv, io: CliIO = defaultIO): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help/version exit 0; usage errors were already printed (with the help) by commander.
+      if (e.code === "noether.benchUnavailable") io.err(e.message);
+      return e.exitCode;
+    }
+    io.err(`noether: ${(e as Error).stack ?? String(e)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * The experiment registry: every experiment the CLI can `run` and the tour runs. Entries are
+ * light (name and description); an experiment's module, with jax-js and vega behind it, is
+ * imported only when it runs, so `noether list` and usage errors answer quickly.
+ */
+import type { Experiment, ExperimentOptions, ExperimentResults } from "./types.js";
+
+export type * from "./types.js";
+
+type Runner = { run(opts: ExperimentOptions): Promise<ExperimentResults> };
+
+function lazy(name: string, description: string, load: () => Promise<Runner>): Experiment {
+  return { name, description, run: async (opts) => (await load()).run(opts) };
+}
+
+/** Every registered experiment, in tour order. */
+export const experiments: Experiment[] = [
+  lazy(
+    "mlp-fit",
+    "fit a 1→64→64→1 tanh MLP (32 wide with --quick) to y = sin(3x)·x from noisy samples with Adam and a cosine schedule; loss curves, prediction vs truth",
+    () => import("./mlp-fit.js"),
+  ),
+];
+
+/** The experiment called `name`, or undefined. */
+export function findExperiment(name: string): Experiment | undefined {
+  return experiments.find((e) => e.name === name);
+}

@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), "noether-cli-"));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], timeoutMs = 60_000): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function lastJson(stdout: string): unknown {
+  const last = stdout.trimEnd().split("\n").pop() ?? "";
+  return JSON.parse(last);
+}
+
+test("list prints every experiment with a description", async () => {
+  const r = await cli(["list"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^mlp-fit\s+\S.+$/m);
+});
+
+test("unknown command and unknown option exit non-zero and print usage", async () => {
+  const [cmd, opt, name] = await Promise.all([cli(["frobnicate"]), cli(["run", "mlp-fit", "--bogus"]), cli(["run", "no-such-experiment"])]);
+  assert.notEqual(cmd.code, 0);
+  assert.match(cmd.stderr, /unknown command 'frobnicate'/);
+  assert.match(cmd.stderr, /Usage: noether/);
+  assert.notEqual(opt.code, 0);
+  assert.match(opt.stderr, /unknown option '--bogus'/);
+  assert.match(opt.stderr, /Usage: noether run/);
+  assert.notEqual(name.code, 0);
+  assert.match(name.stderr, /unknown experiment "no-such-experiment"; available: mlp-fit/);
+  assert.equal(cmd.stdout + opt.stdout + name.stdout, "");
+});
+
+test("run mlp-fit --quick --json: JSON last line, results.json, checkpoint and SVG plots", async () => {
+  const out = join(tmp, "mlp-fit");
+  const r = await cli(["run", "mlp-fit", "--quick", "--json", "--seed", "3", "--out", out]);
+  assert.equal(r.code, 0, r.stderr);
+  const res = lastJson(r.stdout) as Record<string, unknown>;
+  for (const k of ["task", "trainLoss", "valLoss", "testLoss", "epochs", "steps", "seconds"]) assert.ok(k in res, `missing ${k}`);
+  for (const k of ["trainLoss", "valLoss", "testLoss"]) {
+    const v = res[k] as number;
+    assert.ok(Number.isFinite(v) && v > 0 && v < 0.05, `${k} = ${v}: the quick fit should get close to sin(3x)·x`);
+  }
+  assert.deepEqual(JSON.parse(readFileSync(join(out, "results.json"), "utf8")), res);
+  const ckpt = readFileSync(join(out, "checkpoint.safetensors"));
+  const headerLen = Number(ckpt.readBigUInt64LE(0));
+  const header = JSON.parse(ckpt.subarray(8, 8 + headerLen).toString("utf8")) as Record<string, unknown>;
+  assert.ok(Object.keys(header).some((k) => k.startsWith("params.")), "checkpoint has no params.* tensors");
+  const svgs = readdirSync(out).filter((f) => f.endsWith(".svg"));
+  assert.deepEqual(svgs.sort(), ["loss.svg", "prediction.svg"]);
+  for (const f of svgs) assert.match(readFileSync(join(out, f), "utf8"), /<path[^>]* d="M[\d.\-]+,[\d.\-]+L/);
+  // Progress goes to stderr as plain lines under --json, never to stdout.
+  assert.match(r.stderr, /mlp-fit: \d+\/\d+ steps \(\d+%/);
+  assert.doesNotMatch(r.stdout, /steps \(/);
+});
+
+test("bench mlp-step --json prints the documented shape", async () => {
+  const r = await cli(["bench", "mlp-step", "--json", "--steps", "3", "--warmup", "1", "--no-reference"]);
+  assert.equal(r.code, 0, r.stderr);
+  const res = lastJson(r.stdout) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(res).sort(), ["msPerStep", "name", "ratio", "reference"]);
+  assert.equal(res.name, "mlp-step");
+  assert.ok(typeof res.msPerStep === "number" && res.msPerStep > 0);
+  assert.equal(res.reference, null);
+  assert.equal(res.ratio, null);
+  const unknown = await cli(["bench", "nope"]);
+  assert.notEqual(unknown.code, 0);
+  assert.match(unknown.stderr, /unknown benchmark "nope"; available: all, mlp-step/);
+});
+
+test("tour writes report/index.html with each experiment's numbers and inline SVG", { timeout: 60_000 }, async () => {
+  const out = join(tmp, "report");
+  const r = await cli(["tour", "--out", out, "--json"]);
+  assert.equal(r.code, 0, r.stderr);
+  const res = lastJson(r.stdout) as Record<string, Record<string, unknown>>;
+  assert.ok("mlp-fit" in res);
+  assert.ok(existsSync(join(out, "mlp-fit", "results.json")));
+  const html = readFileSync(join(out, "index.html"), "utf8");
+  assert.match(html, /^<!doctype html>/);
+  assert.match(html, /<section id="mlp-fit">/);
+  assert.match(html, /<th>testLoss<\/th>/);
+  assert.ok((html.match(/<svg/g) ?? []).length >= 2);
+});
