@@ -152,3 +152,30 @@ test("patch (e): np.einsum, np.matvec and np.vecmat run on Node 20", () => {
   assert.deepEqual(np.matvec(A(), np.array([1, 1])).js(), [3, 7]);
   assert.deepEqual(np.vecmat(np.array([1, 1]), A()).js(), [4, 6]);
 });
+
+// (f) jit: a routine primitive (sort, cholesky, ...) whose input is a view of a computed array.
+test("patch (f): jit of a routine applied to a view of a computed array (sort(exp(x).T))", () => {
+  const x = np.array([[0, 1], [2, 0.5]]);
+  const out = jit((v: JArray) => np.sort(np.exp(v).transpose()))(x);
+  const e = Math.E;
+  const got = out.js() as number[][];
+  const want = [[1, Math.exp(2)], [Math.exp(0.5), e]];
+  for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) assert.ok(Math.abs(got[i]![j]! - want[i]![j]!) < 1e-5, JSON.stringify(got));
+});
+
+// (g) Diagnostic: liveBuffers(device) counts live device buffers (used by src/testing/leaks.ts).
+test("patch (g): liveBuffers counts live buffers on a device", async () => {
+  const jax = (await import("@jax-js/jax")) as unknown as { liveBuffers?: (d?: Device) => number };
+  assert.equal(typeof jax.liveBuffers, "function", "liveBuffers is not exported");
+  const live = jax.liveBuffers!;
+  for (const device of ["cpu", "wasm"] as const) {
+    const before = live(device);
+    const a = np.array([1, 2, 3, 4], { device });
+    const b = np.exp(a.ref);
+    await b.blockUntilReady();
+    assert.equal(live(device), before + 2, `on ${device}`);
+    a.dispose();
+    b.dispose();
+    assert.equal(live(device), before, `on ${device}`);
+  }
+});
