@@ -12,3 +12,5 @@ export * from "./nn/layers.js";
 export * from "./nn/input-derivs.js";
 export * from "./core/host.js";
 export type * from "./nn/module.js";
+export * from "./train/index.js";
+export * from "./physics/fields.js";
