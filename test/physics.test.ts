@@ -5,6 +5,7 @@ import { initEngine, withDevice } from "../src/core/engine.js";
 import { ConfigError, NonFiniteError, ShapeError } from "../src/core/errors.js";
 import { fromHost, toFloat64 } from "../src/core/host.js";
 import { hostRng } from "../src/core/rng.js";
+import { expectNoLeaks } from "../src/testing/leaks.js";
 import {
   doublePendulumSamples, linspace, pendulumDataset, relativisticSamples, springDataset, toArrays, trajectoryRows,
   trueTrajectories, twoBodyDataset, uniformStateSamples, type TrajectoryDataset,
@@ -420,4 +421,26 @@ test("bad input: wrong state dimension, non-finite data, bad parameters and opti
   assert.deepEqual(ok.x.shape, [30, 2]);
   ok.x.dispose();
   ok.dx.dispose();
+});
+
+test("integrators and fields release every buffer (rk4, leapfrog, dopri5, trajectories; all systems' fields)", async () => {
+  const sp = massSpring();
+  const tb = twoBody();
+  const x = () => f64(x0Spring, [3, 2]);
+  await withDevice("cpu", async () => {
+    await expectNoLeaks(() => {
+      toFloat64(rk4(sp.field, x(), 0.1, 3));
+      toFloat64(leapfrog(sp.separable!, x(), 0.1, 3));
+      for (const s of rk4Trajectory(sp.field, x(), 0.1, 2)) s.dispose();
+      for (const s of leapfrogTrajectory(sp.separable!, x(), 0.1, 2)) s.dispose();
+      for (const s of dopri5(sp.field, x(), 0.5, { rtol: 1e-6, atol: 1e-6, tEval: [0, 0.2, 0.5] }).y) s.dispose();
+      const xb = f64([1, -1, 0.5, -0.5, -0.2, 0.2, 0.45, -0.45], [1, 8]);
+      toFloat64(tb.field(xb.ref));
+      toFloat64(tb.energy(xb.ref));
+      toFloat64(tb.angularMomentum(xb.ref));
+      toFloat64(leapfrog(tb.separable!, xb, 0.01, 2));
+      toFloat64(doublePendulum().field(f64([1, 2, 3, 4], [1, 4])));
+      toFloat64(relativisticParticle().field(f64([1, 0.5], [1, 2])));
+    }, { devices: ["cpu"], iterations: 3, warmup: 1 });
+  });
 });
