@@ -4,6 +4,7 @@
  * (dq/dt, dp/dt). The whole step (loss, gradient, Adam update) is one `jit`; the loss is read
  * every step. Uses noether's own `makeTrainStep` and `adam`. Compared with the same step in PyTorch (bench/reference/mlp_step.py).
  */
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { numpy as np, tree } from "@jax-js/jax";
 import { initEngine } from "../src/core/engine.js";
@@ -75,9 +76,12 @@ export const mlpStep: Benchmark = {
         opts.log(`running the PyTorch reference (${py.python}, torch ${py.torch})…`);
         const script = fileURLToPath(new URL("./reference/mlp_step.py", import.meta.url));
         try {
-          const r = await runPythonJson(py.python, script, ["--steps", String(steps), "--warmup", String(warmup)]);
+          const r = await runPythonJson(py.python, script, ["--steps", String(steps), "--warmup", String(warmup), "--threads", String(opts.referenceThreads ?? availableParallelism())]);
           reference = { impl: String(r.impl), msPerStep: Number(r.msPerStep) };
-          notes.push(`reference: ${reference.impl}, ${String(r.threads)} threads, same sizes, Adam, median of ${steps}`);
+          notes.push(`reference: ${reference.impl}, ${String(r.threads)} threads, same sizes, Adam, median of ${steps}; BLAS ${String(r.blas)}`);
+          if (/\/blas\/libblas\.so/.test(String(r.blas))) {
+            notes.push("reference uses the slow reference (netlib) BLAS: `apt-get install libopenblas0-pthread` for a fair comparison");
+          }
         } catch (e) {
           notes.push(`reference failed: ${(e as Error).message}`);
         }

@@ -1,6 +1,7 @@
 /**
  * Finds a Python that can import PyTorch and runs reference scripts with it (Node only).
- * Probes $NOETHER_PYTHON, then /usr/bin/python3 (Debian's python3-torch), then python3 on PATH.
+ * Probes /usr/bin/python3 (Debian's python3-torch), then python3 on PATH; when $NOETHER_PYTHON is
+ * set, only that interpreter.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -15,12 +16,13 @@ let cached: TorchPython | null | undefined;
 
 /** How to get PyTorch when it is missing (printed with benchmark results). */
 export const TORCH_INSTALL_HINT =
-  "PyTorch not found (probed $NOETHER_PYTHON, /usr/bin/python3, python3): install it with `apt-get install python3-torch` (Debian/Ubuntu) or `pip install torch`, or point NOETHER_PYTHON at a Python that has it";
+  "no reference: PyTorch not found (probed $NOETHER_PYTHON if set, else /usr/bin/python3 and python3): install it with `apt-get install python3-torch` (Debian/Ubuntu) or `pip install torch`, or point NOETHER_PYTHON at a Python that has it";
 
 /** The first probed Python that imports torch, or null (cached per process). */
 export function findTorchPython(): TorchPython | null {
   if (cached !== undefined) return cached;
-  const candidates = [process.env.NOETHER_PYTHON, "/usr/bin/python3", "python3"].filter(
+  const forced = process.env.NOETHER_PYTHON;
+  const candidates = (forced !== undefined && forced !== "" ? [forced] : ["/usr/bin/python3", "python3"]).filter(
     (p): p is string => p !== undefined && p !== "" && (!p.startsWith("/") || existsSync(p)),
   );
   cached = null;

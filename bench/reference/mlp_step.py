@@ -3,7 +3,10 @@
 warm-up steps, then the median over timed steps, reading the loss (loss.item()) every step.
 
 Usage: python3 bench/reference/mlp_step.py [--steps N] [--warmup N] [--threads N] [--json]
-With --json the last stdout line is {"impl", "msPerStep", "steps", "threads", "torch"}.
+With --json the last stdout line is {"impl", "msPerStep", "steps", "threads", "torch", "blas"}.
+The BLAS library matters: Debian's python3-torch uses whatever libblas.so.3 the alternatives
+system points at, and with only libblas3 installed that is the slow reference BLAS
+(`apt-get install libopenblas0-pthread` switches it to OpenBLAS).
 """
 import argparse
 import json
@@ -12,6 +15,18 @@ import statistics
 import time
 
 import torch
+
+
+def loaded_blas() -> str:
+    """The BLAS shared library this process has mapped (Linux), e.g. Debian's reference
+    /usr/lib/x86_64-linux-gnu/blas/libblas.so.3 (slow, ~3 GFLOP/s) or an OpenBLAS/MKL one."""
+    try:
+        with open("/proc/self/maps") as f:
+            libs = {line.split()[-1] for line in f if line.rstrip().endswith(".so") or ".so." in line}
+    except OSError:
+        return "unknown"
+    hits = sorted(l for l in libs if any(k in l.lower() for k in ("blas", "mkl", "blis")) and "lapack" not in l.lower())
+    return ", ".join(hits) if hits else "unknown (statically linked?)"
 
 
 def main() -> None:
@@ -51,11 +66,12 @@ def main() -> None:
         step()
         times.append((time.perf_counter() - t0) * 1e3)
     ms = statistics.median(times)
-    out = {"impl": f"pytorch {torch.__version__} cpu", "msPerStep": ms, "steps": a.steps, "threads": a.threads, "torch": torch.__version__}
+    blas = loaded_blas()
+    out = {"impl": f"pytorch {torch.__version__} cpu", "msPerStep": ms, "steps": a.steps, "threads": a.threads, "torch": torch.__version__, "blas": blas}
     if a.json:
         print(json.dumps(out))
     else:
-        print(f"pytorch mlp-step: {ms:.3f} ms/step (median of {a.steps}, {a.threads} threads)")
+        print(f"pytorch mlp-step: {ms:.3f} ms/step (median of {a.steps}, {a.threads} threads, BLAS {blas})")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ export interface BenchOptions {
   warmup?: number;
   /** Also run the reference implementation (PyTorch) where it is available. */
   reference: boolean;
+  /** Threads for the reference implementation (default: the machine's CPU cores). */
+  referenceThreads?: number;
   onProgress: (e: ProgressEvent) => void;
   log: (msg: string) => void;
 }

@@ -165,8 +165,9 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .addOption(new Option("--steps <n>", "timed steps (default per benchmark)").argParser(parseIntArg("--steps", 1)))
     .addOption(new Option("--warmup <n>", "warm-up steps (default per benchmark)").argParser(parseIntArg("--warmup", 0)))
     .option("--no-reference", "skip the reference implementation (PyTorch)")
+    .addOption(new Option("--ref-threads <n>", "threads for the reference (default: CPU cores)").argParser(parseIntArg("--ref-threads", 1)))
     .option("--json", 'last stdout line: {"name","msPerStep","reference","ratio"} (an array of them for `all`)')
-    .action(async (name: string, o: { steps?: number; warmup?: number; reference: boolean; json?: boolean }, cmd: Command) => {
+    .action(async (name: string, o: { steps?: number; warmup?: number; reference: boolean; refThreads?: number; json?: boolean }, cmd: Command) => {
       const all = await loadBenchmarks();
       const chosen = name === "all" ? all : all.filter((b) => b.name === name);
       if (chosen.length === 0) {
@@ -182,6 +183,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
               ...(o.steps !== undefined ? { steps: o.steps } : {}),
               ...(o.warmup !== undefined ? { warmup: o.warmup } : {}),
               reference: o.reference,
+              ...(o.refThreads !== undefined ? { referenceThreads: o.refThreads } : {}),
               onProgress: (e) => progress.update(e),
               log: (msg) => io.err(msg),
             }),
