@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import type { Experiment, ExperimentResults } from "../experiments/types.js";
+import { flattenResults, type Experiment, type ExperimentResults } from "../experiments/types.js";
 
 /** One experiment's outcome as shown in the report. */
 export interface ReportEntry {
@@ -30,7 +30,7 @@ function fmt(v: unknown): string {
 function section(root: string, e: ReportEntry): string {
   const files = readdirSync(e.dir).sort();
   const svgs = files.filter((f) => f.endsWith(".svg"));
-  const rows = Object.entries(e.results)
+  const rows = flattenResults(e.results)
     .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(fmt(v))}</td></tr>`)
     .join("\n");
   const plots = svgs

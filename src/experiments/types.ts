@@ -27,8 +27,18 @@ export interface ExperimentOptions {
   log: (msg: string) => void;
 }
 
+/** A JSON value (results may nest, e.g. `{ baseline: { testLoss }, hnn: { testLoss } }`). */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
+
 /** The numbers an experiment returns (also written to `results.json`). */
-export type ExperimentResults = Record<string, string | number | boolean | null>;
+export type ExperimentResults = { [k: string]: JsonValue };
+
+/** Flattens nested results to `[dotted.key, scalar]` rows for tables (arrays index as `key.0`). */
+export function flattenResults(results: JsonValue, prefix = ""): [string, string | number | boolean | null][] {
+  if (results === null || typeof results !== "object") return [[prefix, results]];
+  const entries = Array.isArray(results) ? results.map((v, i) => [String(i), v] as const) : Object.entries(results);
+  return entries.flatMap(([k, v]) => flattenResults(v, prefix === "" ? k : `${prefix}.${k}`));
+}
 
 /** One registered experiment. */
 export interface Experiment {
