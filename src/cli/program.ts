@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { experiments, findExperiment } from "../experiments/index.js";
-import type { ExperimentResults } from "../experiments/types.js";
+import { flattenResults, type ExperimentResults } from "../experiments/types.js";
 import type { Benchmark, BenchOutcome, BenchResult } from "./bench-types.js";
 import { createProgress } from "./progress.js";
 import { writeReport, type ReportEntry } from "./report.js";
@@ -71,7 +71,7 @@ export function formatTable(header: string[], rows: string[][]): string {
 function resultsTable(results: ExperimentResults): string {
   return formatTable(
     ["metric", "value"],
-    Object.entries(results).map(([k, v]) => [k, fmtValue(v)]),
+    flattenResults(results).map(([k, v]) => [k, fmtValue(v)]),
   );
 }
 
