@@ -122,11 +122,11 @@ export function bindField<P extends JsTree<JArray>>(f: (params: P, x: JArray) =>
     if (disposed) throw new ConfigError("bindField: the field was disposed");
   };
   if (opts.jit) {
-    const jf = jit((p: P, x: JArray) => f(p, x));
+    const jf = jit((p: JsTree<JArray>, x: JArray) => f(p as P, x));
     return {
       field: (x) => {
         guard();
-        return jf(tree.ref(params), x) as JArray;
+        return jf(tree.ref(params) as JsTree<JArray>, x) as JArray;
       },
       dispose: () => {
         if (disposed) return;
