@@ -179,3 +179,15 @@ test("patch (g): liveBuffers counts live buffers on a device", async () => {
     assert.equal(live(device), before, `on ${device}`);
   }
 });
+
+test("patch (h): jit keeps the exact value of JS-number constants in float64 programs", () => {
+  for (const device of ["cpu", "wasm"] as const) {
+    const f = jit((x: JArray) => x.mul(0.1).add(1e-10));
+    const x = np.array(new Float64Array([1, 3]), { dtype: np.float64, device });
+    const got = f(x).dataSync() as Float64Array;
+    f.dispose();
+    // Unpatched, 0.1 was read back from a float32 buffer: 0.10000000149011612 (error 1.5e-9).
+    assert.ok(Math.abs(got[0]! - 0.1000000001) < 1e-15, `${device}: jit(x·0.1 + 1e-10)(1) = ${got[0]}`);
+    assert.ok(Math.abs(got[1]! - 0.3000000001) < 1e-15, `${device}: jit(x·0.1 + 1e-10)(3) = ${got[1]}`);
+  }
+});
