@@ -1,6 +1,7 @@
 /** The benchmark registry used by `noether bench` (source checkouts only). */
 import type { Benchmark } from "../src/cli/bench-types.js";
 import { mlpStep } from "./mlp-step.js";
+import { hnnStep } from "./hnn-step.js";
 
 /** Every benchmark, in the order `bench all` runs them. */
-export const benchmarks: Benchmark[] = [mlpStep];
+export const benchmarks: Benchmark[] = [mlpStep, hnnStep];

@@ -1,0 +1,110 @@
+/**
+ * `hnn-step`: milliseconds per Hamiltonian-NN training step — H = 2→200→200→1 tanh MLP,
+ * field J∇ₓH, MSE against targets, batch 750, Adam, float32, Wasm. Forward, input gradient
+ * (closed form, `hamiltonianFieldMLP`), parameter gradient and update are one `jit` via
+ * `makeTrainStep`; the loss is read every step. Compared with the same step in PyTorch
+ * (bench/reference/hnn_step.py, autograd.grad with create_graph) run in the same invocation.
+ * The nested-autodiff route (`hamiltonianField`, grad of grad) is timed too, for the record.
+ */
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { numpy as np, tree, type Array as JArray } from "@jax-js/jax";
+import { initEngine } from "../src/core/engine.js";
+import { hostNormal, hostRng, makeKey } from "../src/core/rng.js";
+import type { Params } from "../src/core/tree.js";
+import { MLP, type MLPParams } from "../src/nn/layers.js";
+import { hamiltonianField, hamiltonianFieldMLP, type ParamField } from "../src/physics/fields.js";
+import { mse, type LossFn } from "../src/train/losses.js";
+import { adam, type OptState } from "../src/train/optim.js";
+import { makeTrainStep, type TrainStepOutput } from "../src/train/step.js";
+import type { Benchmark, BenchOptions, BenchOutcome, BenchReference } from "../src/cli/bench-types.js";
+import { findTorchPython, runPythonJson, TORCH_INSTALL_HINT } from "./python.js";
+
+const D = 2;
+const HIDDEN = 200;
+const BATCH = 750;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Times `steps` jitted Adam steps of an HNN with the given field builder; returns the median ms and final loss. */
+async function timeRoute(field: ParamField<MLPParams>, steps: number, warmup: number, opts: BenchOptions, offset: number, total: number): Promise<{ ms: number; loss: number }> {
+  const net = MLP([D, HIDDEN, HIDDEN, 1], { activation: "tanh", init: "orthogonal" });
+  const rng = hostRng(0);
+  const x = np.array(Float32Array.from(hostNormal(BATCH * D, rng)), { shape: [BATCH, D] });
+  const y = np.array(Float32Array.from(hostNormal(BATCH * D, rng)), { shape: [BATCH, D] });
+  const lossFn: LossFn<MLPParams> = (p, xb, yb) => mse(field(p, xb), yb);
+  const optimizer = adam();
+  const step = makeTrainStep(lossFn, optimizer);
+  let params: Params = net.init(makeKey(0));
+  let optState: OptState = optimizer.init(params);
+  const times: number[] = [];
+  let loss = NaN;
+  try {
+    for (let t = 1; t <= warmup + steps; t++) {
+      const t0 = performance.now();
+      const out: TrainStepOutput = step(params, optState, x.ref, y.ref, 1e-3, t);
+      loss = (await out.loss.data())[0]!;
+      params = out.params;
+      optState = out.optState;
+      if (t > warmup) times.push(performance.now() - t0);
+      opts.onProgress({ done: offset + t, total, unit: "steps", metrics: { loss } });
+    }
+  } finally {
+    tree.dispose([params, optState]);
+    x.dispose();
+    y.dispose();
+    step.dispose();
+  }
+  if (!Number.isFinite(loss)) throw new Error(`hnn-step: loss became ${loss}`);
+  return { ms: median(times), loss };
+}
+
+/** The hnn-step benchmark. */
+export const hnnStep: Benchmark = {
+  name: "hnn-step",
+  description: `ms per HNN Adam step, H = ${D}→${HIDDEN}→${HIDDEN}→1 tanh, field J∇H (closed-form input gradient), MSE, batch ${BATCH}, one jit (vs PyTorch)`,
+  async run(opts): Promise<BenchOutcome> {
+    const steps = opts.steps ?? 50;
+    const warmup = opts.warmup ?? 5;
+    const adSteps = Math.max(3, Math.min(10, Math.round(steps / 5)));
+    const adWarmup = 2;
+    const total = warmup + steps + adWarmup + adSteps;
+    const info = await initEngine();
+    const fast = await timeRoute(hamiltonianFieldMLP("tanh"), steps, warmup, opts, 0, total);
+    opts.log(`closed-form route: ${fast.ms.toFixed(2)} ms/step; timing the nested-autodiff route (${adSteps} steps)…`);
+    const net = MLP([D, HIDDEN, HIDDEN, 1], { activation: "tanh" });
+    const H = (p: MLPParams, x: JArray): JArray => {
+      const B = x.shape[0]!;
+      return net.apply(p, x).reshape([B]);
+    };
+    const auto = await timeRoute(hamiltonianField(H), adSteps, adWarmup, opts, warmup + steps, total);
+    const notes = [
+      `jax-js ${info.device} float32, median of ${steps} steps after ${warmup} warm-up; final loss ${fast.loss.toPrecision(4)}`,
+      `nested autodiff (hamiltonianField, grad of grad), same step: ${auto.ms.toFixed(1)} ms/step (median of ${adSteps}; ${(auto.ms / fast.ms).toFixed(1)}× the closed-form route)`,
+    ];
+    let reference: BenchReference | null = null;
+    if (opts.reference) {
+      const py = findTorchPython();
+      if (py === null) {
+        notes.push(TORCH_INSTALL_HINT);
+      } else {
+        opts.log(`running the PyTorch reference (${py.python}, torch ${py.torch})…`);
+        const script = fileURLToPath(new URL("./reference/hnn_step.py", import.meta.url));
+        try {
+          const r = await runPythonJson(py.python, script, ["--steps", String(steps), "--warmup", String(warmup), "--threads", String(opts.referenceThreads ?? availableParallelism())]);
+          reference = { impl: String(r.impl), msPerStep: Number(r.msPerStep) };
+          notes.push(`reference: ${reference.impl}, ${String(r.threads)} threads, same sizes, Adam, median of ${steps}${r.blas !== undefined ? `; BLAS ${String(r.blas)}` : ""}`);
+        } catch (e) {
+          notes.push(`reference failed: ${(e as Error).message}`);
+        }
+      }
+    } else {
+      notes.push("reference skipped (--no-reference)");
+    }
+    return { name: "hnn-step", msPerStep: fast.ms, reference, ratio: reference ? fast.ms / reference.msPerStep : null, notes };
+  },
+};
