@@ -35,6 +35,16 @@ export const experiments: Experiment[] = [
     "baseline MLP vs Hamiltonian NN (2×200 tanh) on the two-body problem: dx/dt MSE and energy MSE of orbit rollouts (Greydanus et al. 2019); orbits, energy, loss curves",
     async () => (await import("./hnn.js")).twoBodyTask,
   ),
+  lazy(
+    "lnn-double-pendulum",
+    "double pendulum: Lagrangian NN vs baseline MLP (q̈ from the state) vs HNN on canonical coordinates; energy error |E − E0| / max V of RK4 rollouts (100 s, 40 starts; --quick: 64-wide, 10 s, 4 starts), phase portraits, energy and loss curves",
+    () => import("./lnn.js").then((m) => ({ run: m.runDoublePendulum })),
+  ),
+  lazy(
+    "lnn-relativistic",
+    "relativistic particle in V = q²/2: Lagrangian NN vs baseline MLP; trajectory and relative energy error of RK4 rollouts, phase portraits, energy and loss curves",
+    () => import("./lnn.js").then((m) => ({ run: m.runRelativistic })),
+  ),
 ];
 
 /** The experiment called `name`, or undefined. */

@@ -11,8 +11,8 @@
  * Fields take `(params, x)` and consume both; params must be captured by closure inside the
  * inner autodiff (jax-js stop-gradients non-differentiated arguments).
  */
-import { grad, jvp, numpy as np, tree, type Array as JArray, type JsTree } from "@jax-js/jax";
-import { ShapeError, fmtShape } from "../core/errors.js";
+import { Array as JArrayClass, grad, jvp, numpy as np, tree, type Array as JArray, type JsTree } from "@jax-js/jax";
+import { NonFiniteError, ShapeError, fmtShape } from "../core/errors.js";
 import type { ActivationName } from "../nn/activations.js";
 import { mlpInputDerivs } from "../nn/input-derivs.js";
 import type { MLPParams } from "../nn/layers.js";
@@ -66,10 +66,60 @@ export function hamiltonianFieldMLP(activation: ActivationName): ParamField<MLPP
   };
 }
 
+/** |det| of a row-major n×n host matrix by Gaussian elimination with partial pivoting. */
+function hostAbsDet(a: Float64Array, n: number): number {
+  const m = Float64Array.from(a);
+  let det = 1;
+  for (let c = 0; c < n; c++) {
+    let piv = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r * n + c]!) > Math.abs(m[piv * n + c]!)) piv = r;
+    const v = m[piv * n + c]!;
+    if (v === 0 || !Number.isFinite(v)) return v === 0 ? 0 : NaN;
+    if (piv !== c) for (let k = 0; k < n; k++) [m[c * n + k], m[piv * n + k]] = [m[piv * n + k]!, m[c * n + k]!];
+    det *= v;
+    for (let r = c + 1; r < n; r++) {
+      const f = m[r * n + c]! / v;
+      for (let k = c; k < n; k++) m[r * n + k] = m[r * n + k]! - f * m[c * n + k]!;
+    }
+  }
+  return Math.abs(det);
+}
+
+/**
+ * Eager evaluations only (concrete arrays; traced values under jit/grad pass through): throws a
+ * NonFiniteError naming the cause when q̈ [B, n] is NaN/±Inf — "∂²L/∂q̇² singular" when the
+ * velocity Hessian M [B, n, n] of that sample is singular or non-finite. Consumes M; returns q̈.
+ */
+function checkAccelerations(qdd: JArray, M: JArray, n: number): JArray {
+  const v = qdd.ref.dataSync();
+  let bad = -1;
+  for (let i = 0; i < v.length; i++) {
+    if (!Number.isFinite(v[i]!)) {
+      bad = Math.floor(i / n);
+      break;
+    }
+  }
+  if (bad < 0) {
+    M.dispose();
+    return qdd;
+  }
+  qdd.dispose();
+  const m = Float64Array.from(M.slice(bad).dataSync() as ArrayLike<number>);
+  const scale = m.reduce((s, e) => Math.max(s, Math.abs(e)), 0);
+  const det = m.every(Number.isFinite) ? hostAbsDet(m, n) : NaN;
+  const singular = !(det > 1e-300) || !(det > (Number.EPSILON * scale) ** n);
+  const cause = singular
+    ? `∂²L/∂q̇² singular at sample ${bad} (|det| = ${det.toPrecision(3)}, largest entry ${scale.toPrecision(3)}): L must depend quadratically (non-degenerately) on q̇ there; pass { damping: λ } to regularise with λI`
+    : `∂L/∂q or the state is not finite at sample ${bad} (∂²L/∂q̇² is regular there)`;
+  throw new NonFiniteError(`eulerLagrange: q̈ is not finite — ${cause}`);
+}
+
 /**
  * Assembles [q̇, q̈] from ∇ₓL [B, 2n] and the Hessian rows for the velocity coordinates
  * rows[b, i, :] = ∂(∇ₓL)/∂q̇_i, [B, n, 2n]. `damping` adds λI to ∂²L/∂q̇² (documented
- * regularisation against singular Hessians; 0 by default).
+ * regularisation against singular Hessians; 0 by default). Eager (untraced) calls check q̈ and
+ * throw a NonFiniteError naming "∂²L/∂q̇² singular" instead of returning NaN; under jit/grad
+ * no check is possible (callers such as rollouts check their outputs).
  */
 export function eulerLagrange(x: JArray, g: JArray, rows: JArray, damping = 0): JArray {
   const n = halfDim(x, "eulerLagrange");
@@ -80,7 +130,17 @@ export function eulerLagrange(x: JArray, g: JArray, rows: JArray, damping = 0): 
   const C = rows.slice([], [], [0, n]); // ∂²L/∂q̇∂q [B, n, n]
   const gq = g.slice([], [0, n]); // ∂L/∂q [B, n]
   const rhs = gq.sub(np.matmul(C, qdot.ref.reshape([B, n, 1])).reshape([B, n]));
-  const qdd = np.linalg.solve(M, rhs.reshape([B, n, 1])).reshape([B, n]);
+  const eager = M instanceof JArrayClass;
+  const keep = eager ? M.ref : null;
+  let qdd = np.linalg.solve(M, rhs.reshape([B, n, 1])).reshape([B, n]);
+  if (keep !== null) {
+    try {
+      qdd = checkAccelerations(qdd, keep, n);
+    } catch (e) {
+      qdot.dispose();
+      throw e;
+    }
+  }
   return np.concatenate([qdot, qdd], 1);
 }
 

@@ -1,0 +1,128 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { jit, numpy as np, tree, type Array as JArray } from "@jax-js/jax";
+import { initEngine, withDevice } from "../src/core/engine.js";
+import { NonFiniteError } from "../src/core/errors.js";
+import { fromHost, toFloat64 } from "../src/core/host.js";
+import { hostNormal, hostRng, makeKey } from "../src/core/rng.js";
+import type { Params } from "../src/core/tree.js";
+import { doublePendulumSamples, hostArray } from "../src/data/trajectories.js";
+import { rolloutModel, wrapAngle } from "../src/experiments/lnn.js";
+import { MLP, type MLPParams } from "../src/nn/layers.js";
+import { doublePendulumCanonical } from "../src/physics/canonical.js";
+import { lagrangianField, lagrangianFieldMLP } from "../src/physics/fields.js";
+import { doublePendulum } from "../src/physics/systems.js";
+import { l1 } from "../src/train/losses.js";
+import { adam } from "../src/train/optim.js";
+import { makeTrainStep, type TrainStepOutput } from "../src/train/step.js";
+
+await initEngine();
+
+const f64 = (data: ArrayLike<number>, shape: number[]) => fromHost(data, shape, { dtype: "float64", device: "cpu" });
+const system = doublePendulum({ m1: 1.3, m2: 0.7, l1: 1.1, l2: 0.9, g: 9.8 });
+
+test("LNN field of the true double-pendulum Lagrangian reproduces the analytic q̈ (float64)", async () => {
+  const s = doublePendulumSamples({ n: 16, seed: 3, system });
+  const L = (_: JArray[], x: JArray) => system.lagrangian!(x.ref.slice([], [0, 2]), x.slice([], [2, 4]));
+  const out = await withDevice("cpu", () => toFloat64(lagrangianField(L)([], f64(s.x, [16, 4]))));
+  for (let b = 0; b < 16; b++) {
+    for (let j = 0; j < 4; j++) {
+      const want = s.dx[b * 4 + j]!;
+      const got = out[b * 4 + j]!;
+      assert.ok(Math.abs(got - want) <= 1e-11 * (1 + Math.abs(want)), `sample ${b} coord ${j}: ${got} vs ${want}`);
+    }
+  }
+});
+
+test("jitted LNN field equals the eager one", () => {
+  const net = MLP([4, 32, 32, 1], { activation: "softplus" });
+  const p = net.init(makeKey(1));
+  const x = hostNormal(8 * 4, hostRng(1));
+  const field = lagrangianFieldMLP("softplus");
+  const eager = toFloat64(field(tree.ref(p), np.array(Float32Array.from(x), { shape: [8, 4] })));
+  const jf = jit((pp: MLPParams, xx: JArray) => field(pp, xx));
+  const jitted = toFloat64(jf(tree.ref(p), np.array(Float32Array.from(x), { shape: [8, 4] })) as JArray);
+  jf.dispose();
+  tree.dispose(p);
+  for (let i = 0; i < eager.length; i++) {
+    assert.ok(Math.abs(jitted[i]! - eager[i]!) <= 1e-4 * (1 + Math.abs(eager[i]!)), `[${i}] jit ${jitted[i]} vs eager ${eager[i]}`);
+  }
+});
+
+test("a short LNN training run lowers the L1 loss on q̈", () => {
+  const net = MLP([4, 32, 32, 1], { activation: "softplus" });
+  const field = lagrangianFieldMLP("softplus");
+  const s = doublePendulumSamples({ n: 128, seed: 5, omegaMax: 2 });
+  const x = hostArray("x", Float64Array.from(s.x, (v, i) => (i % 4 < 2 ? wrapAngle(v) : v)), [128, 4]);
+  const y = hostArray("y", s.qdd, [128, 2]);
+  const opt = adam();
+  const step = makeTrainStep((pp: MLPParams, xx: JArray, yy: JArray) => l1(field(pp, xx).slice([], [2, 4]), yy), opt);
+  let params: Params = net.init(makeKey(2));
+  let state = opt.init(params);
+  const losses: number[] = [];
+  for (let t = 1; t <= 60; t++) {
+    const out: TrainStepOutput = step(params, state, x.ref, y.ref, 3e-3, t);
+    losses.push(out.loss.item());
+    params = out.params;
+    state = out.optState;
+  }
+  step.dispose();
+  tree.dispose([params, state]);
+  x.dispose();
+  y.dispose();
+  const first = losses.slice(0, 5).reduce((a, b) => a + b) / 5;
+  const last = losses.slice(-5).reduce((a, b) => a + b) / 5;
+  assert.ok(losses.every(Number.isFinite), `non-finite loss in ${losses}`);
+  assert.ok(last < 0.7 * first, `loss did not drop enough: ${first} → ${last}`);
+});
+
+test("canonical form of the double pendulum: round trip, H = energy, ṗ = ∂L/∂q", async () => {
+  const canon = doublePendulumCanonical(system);
+  const s = doublePendulumSamples({ n: 32, seed: 7, system });
+  const z = canon.toCanonicalBatch(s.x);
+  const back = canon.toVelocityBatch(z);
+  for (let i = 0; i < back.length; i++) assert.ok(Math.abs(back[i]! - s.x[i]!) <= 1e-12 * (1 + Math.abs(s.x[i]!)), `round trip [${i}]`);
+  for (let b = 0; b < 32; b++) {
+    const e = s.energy[b]!;
+    assert.ok(Math.abs(canon.hamiltonianHost(z.subarray(4 * b, 4 * b + 4)) - e) <= 1e-12 * (1 + Math.abs(e)), `host H vs energy at ${b}`);
+  }
+  const H = await withDevice("cpu", () => toFloat64(canon.hamiltonian(f64(z, [32, 4]))));
+  for (let b = 0; b < 32; b++) assert.ok(Math.abs(H[b]! - s.energy[b]!) <= 1e-12 * (1 + Math.abs(s.energy[b]!)), `batched H vs energy at ${b}`);
+  // Hamilton's equations from the canonical field agree with d/dt of p = M(q)q̇ by finite differences along the true flow.
+  const dz = new Float64Array(4);
+  const h = 1e-6;
+  for (let b = 0; b < 4; b++) {
+    const x = s.x.subarray(4 * b, 4 * b + 4);
+    canon.fieldHost(canon.toCanonicalHost(x), dz);
+    const dx = s.dx.subarray(4 * b, 4 * b + 4);
+    const ahead = canon.toCanonicalHost(x.map((v, j) => v + h * dx[j]!));
+    const behind = canon.toCanonicalHost(x.map((v, j) => v - h * dx[j]!));
+    for (let j = 0; j < 4; j++) {
+      const fd = (ahead[j]! - behind[j]!) / (2 * h);
+      assert.ok(Math.abs(fd - dz[j]!) <= 1e-5 * (1 + Math.abs(fd)), `state ${b}: dz[${j}] ${dz[j]} vs finite difference ${fd}`);
+    }
+  }
+});
+
+test("singular ∂²L/∂q̇² (L linear in q̇): clear NonFiniteError eagerly, finite with damping, counted in rollouts", async () => {
+  // L = q̇1 + q̇2 − ½|q|²: ∂²L/∂q̇² = 0.
+  const L = (_: JArray[], x: JArray) => np.sum(x.ref.slice([], [2, 4]), 1).sub(np.sum(np.square(x.slice([], [0, 2])), 1).mul(0.5));
+  const xs = [0.1, 0.2, 0.3, 0.4, -0.5, 0.6, 0.7, -0.8];
+  await withDevice("cpu", () => {
+    assert.throws(() => lagrangianField(L)([], f64(xs, [2, 4])), (e: unknown) => e instanceof NonFiniteError && /∂²L\/∂q̇² singular at sample 0/.test(e.message) && /damping/.test(e.message));
+    const out = toFloat64(lagrangianField(L, { damping: 1 })([], f64(xs, [2, 4])));
+    // With λ = 1: q̈ = (∂L/∂q − 0) / 1 = −q.
+    assert.deepEqual(Array.from(out.subarray(2, 4)), [-0.1, -0.2]);
+  });
+  // Under jit there is no eager check: the rollout reports the diverged trajectories instead of returning silent NaN.
+  const r = rolloutModel<Params>((_p, x) => lagrangianField(L)([], x), {}, Float64Array.from(xs), 4, { dt: 0.01, every: 2, records: 2 });
+  assert.deepEqual(r.divergedAt, [1, 1]);
+});
+
+test("non-finite data and bad states are rejected", () => {
+  const canon = doublePendulumCanonical(system);
+  assert.throws(() => canon.toCanonicalHost([0, NaN, 1, 2]), NonFiniteError);
+  assert.throws(() => hostArray("train x", [0, 1, Infinity, 3], [1, 4]), (e: unknown) => e instanceof NonFiniteError && /train x/.test((e as Error).message));
+  assert.throws(() => rolloutModel<Params>((_p, x) => x, {}, [1, 2, 3], 2, { dt: 0.1, every: 1, records: 1 }), /whole states of dimension 2/);
+  assert.throws(() => lagrangianFieldMLP("softplus")({ layers: [] }, np.ones([2, 3])), /expected states of shape \[B, 2n\]/);
+});
