@@ -1,0 +1,124 @@
+/**
+ * `lnn-step`: milliseconds per Lagrangian-NN training step — L = MLP(4→128→128→1, softplus) on
+ * x = (q, q̇), n = 2; q̈ = (∂²L/∂q̇²)⁻¹[∂L/∂q − (∂²L/∂q̇∂q) q̇] per sample by `lagrangianFieldMLP`
+ * (closed-form Hessian rows); MSE on q̈; Adam; batch 256, float32; the whole step in one `jit`
+ * via `makeTrainStep`. Compared with the same step in PyTorch + functorch
+ * (bench/reference/lnn_step.py); the nested-autodiff route (`lagrangianField`) is timed for the
+ * record (notes only).
+ */
+import { spawn } from "node:child_process";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { numpy as np, tree, type Array as JArray } from "@jax-js/jax";
+import { initEngine } from "../src/core/engine.js";
+import { hostNormal, hostRng, makeKey } from "../src/core/rng.js";
+import type { Params } from "../src/core/tree.js";
+import { MLP, type MLPParams } from "../src/nn/layers.js";
+import { lagrangianField, lagrangianFieldMLP, type ParamField } from "../src/physics/fields.js";
+import { mse } from "../src/train/losses.js";
+import { adam, type OptState } from "../src/train/optim.js";
+import { makeTrainStep, type TrainStepOutput } from "../src/train/step.js";
+import type { Benchmark, BenchOutcome, BenchReference } from "../src/cli/bench-types.js";
+import { findTorchPython, TORCH_INSTALL_HINT } from "./python.js";
+
+const N = 2;
+const HIDDEN = 128;
+const BATCH = 256;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Runs the reference script (it prints its JSON line without a --json flag, which it does not accept). */
+function runReference(python: string, script: string, args: string[]): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(python, [script, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const last = out.trim().split("\n").pop() ?? "";
+      if (code !== 0) return reject(new Error(`${script} exited with ${code}: ${err.trim().split("\n").slice(-3).join(" | ")}`));
+      try {
+        resolve(JSON.parse(last) as Record<string, unknown>);
+      } catch {
+        reject(new Error(`${script}: expected a JSON last line, got ${JSON.stringify(last.slice(0, 200))}`));
+      }
+    });
+  });
+}
+
+/** Times `steps` jitted Adam steps (after `warmup`) of the LNN loss built on `field`; median ms and final loss. */
+async function timeSteps(field: ParamField<MLPParams>, steps: number, warmup: number, onStep?: (t: number, total: number, loss: number) => void): Promise<{ ms: number; loss: number }> {
+  const net = MLP([2 * N, HIDDEN, HIDDEN, 1], { activation: "softplus" });
+  const rng = hostRng(0);
+  const x = np.array(Float32Array.from(hostNormal(BATCH * 2 * N, rng)), { shape: [BATCH, 2 * N] });
+  const y = np.array(Float32Array.from(hostNormal(BATCH * N, rng)), { shape: [BATCH, N] });
+  const optimizer = adam();
+  const step = makeTrainStep((p: MLPParams, xb: JArray, yb: JArray) => mse(field(p, xb).slice([], [N, 2 * N]), yb), optimizer);
+  let params: Params = net.init(makeKey(0));
+  let optState: OptState = optimizer.init(params);
+  const times: number[] = [];
+  let loss = NaN;
+  const total = warmup + steps;
+  for (let t = 1; t <= total; t++) {
+    const t0 = performance.now();
+    const out: TrainStepOutput = step(params, optState, x.ref, y.ref, 1e-3, t);
+    loss = (await out.loss.data())[0]!;
+    params = out.params;
+    optState = out.optState;
+    if (t > warmup) times.push(performance.now() - t0);
+    onStep?.(t, total, loss);
+  }
+  tree.dispose([params, optState]);
+  x.dispose();
+  y.dispose();
+  step.dispose();
+  return { ms: median(times), loss };
+}
+
+/** The lnn-step benchmark. */
+export const lnnStep: Benchmark = {
+  name: "lnn-step",
+  description: `ms per LNN Adam step, L = ${2 * N}→${HIDDEN}→${HIDDEN}→1 softplus, q̈ by the closed-form Hessian rows, batch ${BATCH}, one jit (vs PyTorch functorch)`,
+  async run(opts): Promise<BenchOutcome> {
+    const steps = opts.steps ?? 50;
+    const warmup = opts.warmup ?? 5;
+    const info = await initEngine();
+    const structured = await timeSteps(lagrangianFieldMLP("softplus"), steps, warmup, (t, total, loss) =>
+      opts.onProgress({ done: t, total, unit: "steps", metrics: { loss } }),
+    );
+    if (!Number.isFinite(structured.loss)) throw new Error(`lnn-step: loss became ${structured.loss}`);
+    const notes = [`jax-js ${info.device} float32, lagrangianFieldMLP, median of ${steps} steps after ${warmup} warm-up; final loss ${structured.loss.toPrecision(4)}`];
+    const net = MLP([2 * N, HIDDEN, HIDDEN, 1], { activation: "softplus" });
+    const nestedSteps = Math.max(3, Math.min(10, Math.round(steps / 5)));
+    opts.log(`timing the nested-autodiff route (lagrangianField, ${nestedSteps} steps)…`);
+    const nested = await timeSteps(lagrangianField<MLPParams>((p, x) => net.apply(p, x).reshape([-1])), nestedSteps, 2);
+    notes.push(`nested autodiff (lagrangianField over MLP.apply, same step, one jit): ${nested.ms.toFixed(1)} ms/step (median of ${nestedSteps}; for the record, not the default)`);
+    let reference: BenchReference | null = null;
+    if (opts.reference) {
+      const py = findTorchPython();
+      if (py === null) {
+        notes.push(TORCH_INSTALL_HINT);
+      } else {
+        opts.log(`running the PyTorch reference (${py.python}, torch ${py.torch})…`);
+        const script = fileURLToPath(new URL("./reference/lnn_step.py", import.meta.url));
+        const refSteps = Math.min(steps, 20);
+        try {
+          const r = await runReference(py.python, script, ["--steps", String(refSteps), "--warmup", String(Math.min(warmup, 3)), "--threads", String(opts.referenceThreads ?? availableParallelism())]);
+          reference = { impl: String(r.impl), msPerStep: Number(r.msPerStep) };
+          notes.push(`reference: ${reference.impl}, same sizes, functorch vmap(grad, hessian) + solve, MSE, Adam, median of ${refSteps}`);
+        } catch (e) {
+          notes.push(`reference failed: ${(e as Error).message}`);
+        }
+      }
+    } else {
+      notes.push("reference skipped (--no-reference)");
+    }
+    return { name: "lnn-step", msPerStep: structured.ms, reference, ratio: reference ? structured.ms / reference.msPerStep : null, notes };
+  },
+};
