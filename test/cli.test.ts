@@ -91,11 +91,14 @@ test("bench mlp-step --json prints the documented shape", async () => {
   const unknown = await cli(["bench", "nope"]);
   assert.notEqual(unknown.code, 0);
   assert.match(unknown.stderr, /unknown benchmark "nope"; available: all, mlp-step/);
+  const badOnly = await cli(["tour", "--only", "nope"]);
+  assert.notEqual(badOnly.code, 0);
+  assert.match(badOnly.stderr, /unknown experiment "nope" in --only/);
 });
 
 test("tour writes report/index.html with each experiment's numbers and inline SVG", { timeout: 60_000 }, async () => {
   const out = join(tmp, "report");
-  const r = await cli(["tour", "--out", out, "--json"]);
+  const r = await cli(["tour", "--out", out, "--json", "--only", "mlp-fit"]);
   assert.equal(r.code, 0, r.stderr);
   const res = lastJson(r.stdout) as Record<string, Record<string, unknown>>;
   assert.ok("mlp-fit" in res);

@@ -214,12 +214,18 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .option("--out <dir>", "report folder", "report")
     .addOption(new Option("--seed <n>", "random seed").argParser(parseIntArg("--seed", 0)).default(0))
     .option("--json", "print {name: results} as one JSON object on the last stdout line")
-    .action(async (o: { out: string; seed: number; json?: boolean }) => {
+    .option("--only <names>", "comma-separated experiments to include (default: all)")
+    .action(async (o: { out: string; seed: number; json?: boolean; only?: string }, cmd: Command) => {
+      const chosen = o.only === undefined ? experiments : o.only.split(",").map((n) => {
+        const exp = findExperiment(n.trim());
+        if (exp === undefined) cmd.error(`error: unknown experiment ${JSON.stringify(n.trim())} in --only; available: ${experiments.map((e) => e.name).join(", ")}`);
+        return exp;
+      });
       const outRoot = resolve(o.out);
       mkdirSync(outRoot, { recursive: true });
       const entries: ReportEntry[] = [];
       const t0 = performance.now();
-      for (const exp of experiments) {
+      for (const exp of chosen) {
         io.err(`tour: ${exp.name} — ${exp.description}`);
         const dir = resolve(outRoot, exp.name);
         const s0 = performance.now();
