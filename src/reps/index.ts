@@ -1,0 +1,3 @@
+/** Representations: immutable values with ρ, dρ, size, key and combinators. */
+export * from "./rep.js";
+export * from "./linop.js";
