@@ -350,7 +350,7 @@ export async function runHnn(task: HnnTask, opts: ExperimentOptions, overrides: 
   }
 
   // Plots.
-  const names = { baseline: "baseline NN", hnn: "Hamiltonian NN" } as const;
+  const names = { baseline: "baseline NN", hnn: "HNN" } as const;
   const T = cfg.points;
   const traj = (s: Float64Array | null, j: number): Float64Array => {
     const v = new Float64Array(T);
@@ -359,12 +359,12 @@ export async function runHnn(task: HnnTask, opts: ExperimentOptions, overrides: 
     return v;
   };
   const phaseSeries: { name: string; x: ArrayLike<number>; y: ArrayLike<number> }[] = [];
-  const sources: [string, Float64Array | null][] = [["ground truth", evalTrue], [names.baseline, rolls.baseline?.states ?? null], [names.hnn, rolls.hnn?.states ?? null]];
+  const sources: [string, Float64Array | null][] = [["truth", evalTrue], [names.baseline, rolls.baseline?.states ?? null], [names.hnn, rolls.hnn?.states ?? null]];
   if (task === "two-body") {
     const L = TWO_BODY_LAYOUT;
     for (const [name, s] of sources) {
-      phaseSeries.push({ name: `${name}, body 1`, x: traj(s, L.x1), y: traj(s, L.y1) });
-      phaseSeries.push({ name: `${name}, body 2`, x: traj(s, L.x2), y: traj(s, L.y2) });
+      phaseSeries.push({ name: `${name} body 1`, x: traj(s, L.x1), y: traj(s, L.y1) });
+      phaseSeries.push({ name: `${name} body 2`, x: traj(s, L.x2), y: traj(s, L.y2) });
     }
   } else {
     for (const [name, s] of sources) phaseSeries.push({ name, x: traj(s, 0), y: traj(s, 1) });
