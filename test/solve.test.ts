@@ -169,3 +169,18 @@ test("a basis map passes the shared harness (Group is a HarnessGroup); a random 
     /not equivariant under O\(1,3\)/,
   );
 });
+
+test("factor order is canonicalised: Hom(V*⊗V, V) reuses the solve of V⊗V⊗V* and stays equivariant", () => {
+  clearSolveCache();
+  const G = SO13p();
+  const v = V(G);
+  invariantSubspace(T(2, 1, G));
+  const before = solveCacheStats();
+  const R = v.dual().tensor(v, v); // V*⊗V⊗V
+  const sol = invariantSubspace(R);
+  assert.equal(solveCacheStats().misses, before.misses + 1, "only the permuted entry is new");
+  assert.equal(sol.rank, 0);
+  const err = equivError(v.tensor(v.dual()), v.dual().tensor(v), Array.from({ length: 4 }, (_, i) => G.sample(hostRng(i))), 2);
+  assert.ok(err < 1e-10, `${err}`);
+  assert.equal(equivariantBasis(v.tensor(v.dual()), v.dual().tensor(v)).rank, 4); // 3 pairings (δ, δ-swap, η⊗η⁻¹) + ε
+});

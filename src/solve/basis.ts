@@ -11,7 +11,7 @@
  */
 import { ConfigError, NoetherError, ShapeError, fmtShape } from "../core/errors.js";
 import { ShiftOp, toDense, type LinOp } from "../reps/linop.js";
-import { tensorProduct, type Rep } from "../reps/rep.js";
+import { TensorRep, tensorProduct, type Rep } from "../reps/rep.js";
 
 import { iterativeNullspace, psdNullspace } from "./linalg.js";
 
@@ -94,6 +94,34 @@ function gramDense(ops: LinOp[], n: number): Float64Array {
   return G;
 }
 
+/**
+ * Rows of Q' [N, r] laid out over the factors in order `perm` (Q' index over sizes[perm[j]]),
+ * moved to the original factor order `sizes`: Q[i₁…i_k] = Q'[i_{perm[1]}…i_{perm[k]}].
+ */
+function permuteRows(qc: Float64Array, r: number, sizes: number[], perm: number[]): Float64Array {
+  const k = sizes.length;
+  const N = sizes.reduce((a, b) => a * b, 1);
+  // Stride of original axis perm[j] in the canonical layout.
+  const canonStride = new Array<number>(k).fill(0);
+  let st = 1;
+  for (let j = k - 1; j >= 0; j--) {
+    canonStride[perm[j]!] = st;
+    st *= sizes[perm[j]!]!;
+  }
+  const q = new Float64Array(N * r);
+  const idx = new Array<number>(k).fill(0);
+  for (let flat = 0; flat < N; flat++) {
+    let src = 0;
+    for (let a = 0; a < k; a++) src += idx[a]! * canonStride[a]!;
+    q.set(qc.subarray(src * r, src * r + r), flat * r);
+    for (let a = k - 1; a >= 0; a--) {
+      if (++idx[a]! < sizes[a]!) break;
+      idx[a] = 0;
+    }
+  }
+  return q;
+}
+
 function residualOf(ops: LinOp[], Q: Float64Array, r: number): number {
   let worst = 0;
   if (r === 0) return 0;
@@ -117,6 +145,22 @@ export function invariantSubspace(R: Rep, opts: SolveOptions = {}): InvariantSub
   stats.misses++;
   const t0 = performance.now();
   const n = R.size;
+  // Canonical factor order: A⊗B and B⊗A have the same invariants up to an axis permutation,
+  // so solve the sorted product once and permute the rows of its basis.
+  if (R instanceof TensorRep) {
+    const order = R.factors.map((f, i) => ({ f, i })).sort((a, b) => (a.f.structure < b.f.structure ? -1 : a.f.structure > b.f.structure ? 1 : a.i - b.i));
+    if (order.some((o, j) => o.i !== j)) {
+      const canon = invariantSubspace(new TensorRep(order.map((o) => o.f)), opts);
+      const out: InvariantSubspace = {
+        ...canon,
+        rep: R,
+        basis: permuteRows(canon.basis, canon.rank, R.factors.map((f) => f.size), order.map((o) => o.i)),
+        ms: performance.now() - t0,
+      };
+      invariantCache.set(R.key, out);
+      return out;
+    }
+  }
   const tol = opts.tol ?? 1e-5;
   const ops = constraintOps(R);
   let out: InvariantSubspace;
