@@ -78,6 +78,23 @@ export class ScaledIdentityOp implements LinOp {
 function modeApply(op: LinOp, x: Float64Array, a: number, b: number, transpose: boolean): Float64Array {
   const nf = op.n;
   const y = new Float64Array(x.length);
+  if (op instanceof DenseOp) {
+    // Direct loops (no per-slice allocation): y[s, i, :] = Σ_p M[i, p] x[s, p, :].
+    const m = op.m;
+    for (let s = 0; s < a; s++) {
+      const base = s * nf * b;
+      for (let i = 0; i < nf; i++) {
+        const yi = base + i * b;
+        for (let p = 0; p < nf; p++) {
+          const c = transpose ? m[p * nf + i]! : m[i * nf + p]!;
+          if (c === 0) continue;
+          const xp = base + p * b;
+          for (let j = 0; j < b; j++) y[yi + j]! += c * x[xp + j]!;
+        }
+      }
+    }
+    return y;
+  }
   const stride = nf * b;
   for (let i = 0; i < a; i++) y.set(op.apply(x.subarray(i * stride, (i + 1) * stride), b, transpose), i * stride);
   return y;
