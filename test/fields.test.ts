@@ -93,6 +93,24 @@ test("LNN: closed-form MLP route = nested autodiff route (float64, n = 2)", asyn
   });
 });
 
+test("LNN inputScale: closed-form route on MLP(x ⊙ s) = nested autodiff of MLP(x ⊙ s) (float64)", async () => {
+  await withDevice("cpu", () => {
+    const { net, p } = mlp64([4, 12, 12, 1], "softplus", 6);
+    const s = [1, 0.5, 0.1, 0.2];
+    const x = hostNormal(6 * 4, hostRng(6)).map((v, i) => (i % 4 < 2 ? v : 10 * v));
+    const scaled = (pp: MLPParams, xx: JArray) => net.apply(pp, xx.mul(f64(s, [1, 4]))).reshape([-1]);
+    const a = toFloat64(lagrangianField<MLPParams>(scaled)(tree.ref(p), f64(x, [6, 4])));
+    const b = toFloat64(lagrangianFieldMLP("softplus", { inputScale: s })(tree.ref(p), f64(x, [6, 4])));
+    close(b, a, 1e-10, "scaled lnn field");
+    // and it differs from the unscaled field (the option is not ignored)
+    const c = toFloat64(lagrangianFieldMLP("softplus")(tree.ref(p), f64(x, [6, 4])));
+    assert.ok(c.some((v, i) => Math.abs(v - a[i]!) > 1e-3));
+    assert.throws(() => lagrangianFieldMLP("softplus", { inputScale: [1, 0, 1, 1] }), /inputScale/);
+    assert.throws(() => lagrangianFieldMLP("softplus", { inputScale: [1, 1] })(tree.ref(p), f64(x, [6, 4])), /inputScale/);
+    tree.dispose(p);
+  });
+});
+
 test("gradcheck of the LNN training loss (second-order: parameters through q̈)", async () => {
   const { p } = await withDevice("cpu", () => mlp64([2, 6, 1], "softplus", 5));
   const host = tree.map((a: JArray) => ({ shape: a.shape, data: toFloat64(a) }), p) as never;

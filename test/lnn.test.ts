@@ -7,7 +7,8 @@ import { fromHost, toFloat64 } from "../src/core/host.js";
 import { hostNormal, hostRng, makeKey } from "../src/core/rng.js";
 import type { Params } from "../src/core/tree.js";
 import { doublePendulumSamples, hostArray } from "../src/data/trajectories.js";
-import { rolloutModel, wrapAngle } from "../src/experiments/lnn.js";
+import { convexInit, rolloutModel, wrapAngle } from "../src/experiments/lnn.js";
+import { mlpInputDerivs } from "../src/nn/input-derivs.js";
 import { MLP, type MLPParams } from "../src/nn/layers.js";
 import { doublePendulumCanonical } from "../src/physics/canonical.js";
 import { lagrangianField, lagrangianFieldMLP } from "../src/physics/fields.js";
@@ -125,4 +126,21 @@ test("non-finite data and bad states are rejected", () => {
   assert.throws(() => hostArray("train x", [0, 1, Infinity, 3], [1, 4]), (e: unknown) => e instanceof NonFiniteError && /train x/.test((e as Error).message));
   assert.throws(() => rolloutModel<Params>((_p, x) => x, {}, [1, 2, 3], 2, { dt: 0.1, every: 1, records: 1 }), /whole states of dimension 2/);
   assert.throws(() => lagrangianFieldMLP("softplus")({ layers: [] }, np.ones([2, 3])), /expected states of shape \[B, 2n\]/);
+});
+
+test("convexInit: ∂²L/∂q̇² positive definite at every training state at initialisation (the PyTorch init is not)", () => {
+  const s = doublePendulumSamples({ n: 512, seed: 21 });
+  const x = Float32Array.from(s.x, (v, i) => (i % 4 < 2 ? wrapAngle(v) : v));
+  const indefinite = (p: MLPParams) => {
+    const r = mlpInputDerivs(p, np.array(x, { shape: [512, 4] }), "softplus", [2, 3]);
+    r.value.dispose();
+    r.grad.dispose();
+    const h = r.hessRows!.dataSync() as Float32Array;
+    let bad = 0;
+    for (let b = 0; b < 512; b++) if (!(h[b * 8 + 2]! > 0 && h[b * 8 + 2]! * h[b * 8 + 7]! - h[b * 8 + 3]! * h[b * 8 + 6]! > 0)) bad++;
+    return bad;
+  };
+  assert.equal(indefinite(convexInit([4, 64, 64, 1], 3)), 0);
+  assert.equal(indefinite(convexInit([4, 32, 32, 32, 1], makeKey(4))), 0);
+  assert.ok(indefinite(MLP([4, 64, 64, 1], { activation: "softplus" }).init(makeKey(3))) > 50);
 });

@@ -12,7 +12,7 @@
  * inner autodiff (jax-js stop-gradients non-differentiated arguments).
  */
 import { Array as JArrayClass, grad, jvp, numpy as np, tree, type Array as JArray, type JsTree } from "@jax-js/jax";
-import { NonFiniteError, ShapeError, fmtShape } from "../core/errors.js";
+import { ConfigError, NonFiniteError, ShapeError, fmtShape } from "../core/errors.js";
 import type { ActivationName } from "../nn/activations.js";
 import { mlpInputDerivs } from "../nn/input-derivs.js";
 import type { MLPParams } from "../nn/layers.js";
@@ -148,6 +148,18 @@ export function eulerLagrange(x: JArray, g: JArray, rows: JArray, damping = 0): 
 export interface LagrangianOptions {
   /** λ added to the diagonal of ∂²L/∂q̇² before solving (default 0). */
   damping?: number;
+  /**
+   * `lagrangianFieldMLP` only: fixed per-coordinate input scale s [2n] (default none). The
+   * network then sees x ⊙ s, i.e. L(x) = MLP(x ⊙ s) — input normalisation (e.g. s = 1/10 on
+   * velocities of size 10) that leaves the physics exact: derivatives follow by the chain rule,
+   * ∇ₓL = s ⊙ ∇_yL and ∂²L/∂xᵢ∂xⱼ = sᵢ sⱼ ∂²L/∂yᵢ∂yⱼ (tested against autodiff of MLP(x ⊙ s)).
+   */
+  inputScale?: readonly number[];
+}
+
+/** Host row vector / matrix constant shaped like `like` (dtype, device). */
+function constLike(v: readonly number[], shape: number[], like: JArray): JArray {
+  return np.array(like.dtype === "float64" ? Float64Array.from(v) : Float32Array.from(v), { shape, dtype: like.dtype, device: like.device });
 }
 
 /** Lagrangian field by nested autodiff (forward-over-reverse) for any scalar network L(params, x). */
@@ -174,11 +186,28 @@ export function lagrangianField<P extends JsTree<JArray>>(L: ScalarFn<P>, opts: 
 
 /** Lagrangian field of a scalar-output MLP with the Hessian rows in closed form (fast route). */
 export function lagrangianFieldMLP(activation: ActivationName, opts: LagrangianOptions = {}): ParamField<MLPParams> {
+  const s = opts.inputScale;
+  if (s !== undefined && !s.every((v) => Number.isFinite(v) && v !== 0)) {
+    throw new ConfigError(`lagrangianFieldMLP: inputScale must hold finite non-zero numbers, got [${s.join(", ")}]`);
+  }
   return (params, x) => {
     const n = halfDim(x, "lagrangianFieldMLP");
+    if (s !== undefined && s.length !== 2 * n) {
+      x.dispose();
+      tree.dispose(params);
+      throw new ShapeError(`lagrangianFieldMLP: inputScale has ${s.length} entries for states of width ${2 * n}`);
+    }
     const cols = Array.from({ length: n }, (_, i) => n + i);
-    const r = mlpInputDerivs(params, x.ref, activation, cols);
+    if (s === undefined) {
+      const r = mlpInputDerivs(params, x.ref, activation, cols);
+      r.value.dispose();
+      return eulerLagrange(x, r.grad, r.hessRows!, opts.damping ?? 0);
+    }
+    const row = constLike(s, [1, 2 * n], x);
+    const r = mlpInputDerivs(params, x.ref.mul(row.ref), activation, cols);
     r.value.dispose();
-    return eulerLagrange(x, r.grad, r.hessRows!, opts.damping ?? 0);
+    const outer = cols.flatMap((k) => s.map((sj) => s[k]! * sj)); // [n, 2n]: s_{n+k} s_j
+    const rows = r.hessRows!.mul(constLike(outer, [1, n, 2 * n], x));
+    return eulerLagrange(x, r.grad.mul(row), rows, opts.damping ?? 0);
   };
 }
