@@ -14,3 +14,7 @@ export * from "./core/host.js";
 export type * from "./nn/module.js";
 export * from "./train/index.js";
 export * from "./physics/fields.js";
+export * from "./core/expm.js";
+export * from "./groups/index.js";
+export * from "./reps/index.js";
+export * from "./solve/index.js";
