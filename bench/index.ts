@@ -3,6 +3,7 @@ import type { Benchmark } from "../src/cli/bench-types.js";
 import { mlpStep } from "./mlp-step.js";
 import { hnnStep } from "./hnn-step.js";
 import { lnnStep } from "./lnn-step.js";
+import { gconvLayer } from "./gconv-layer.js";
 
 /** Every benchmark, in the order `bench all` runs them. */
-export const benchmarks: Benchmark[] = [mlpStep, hnnStep, lnnStep];
+export const benchmarks: Benchmark[] = [mlpStep, hnnStep, lnnStep, gconvLayer];
