@@ -9,6 +9,7 @@ import {
   grad,
   jit,
   jvp,
+  nn,
   numpy as np,
   type Array as JArray,
   type Device,
@@ -189,5 +190,19 @@ test("patch (h): jit keeps the exact value of JS-number constants in float64 pro
     // Unpatched, 0.1 was read back from a float32 buffer: 0.10000000149011612 (error 1.5e-9).
     assert.ok(Math.abs(got[0]! - 0.1000000001) < 1e-15, `${device}: jit(x·0.1 + 1e-10)(1) = ${got[0]}`);
     assert.ok(Math.abs(got[1]! - 0.3000000001) < 1e-15, `${device}: jit(x·0.1 + 1e-10)(3) = ${got[1]}`);
+  }
+});
+
+test("patch (i): nn.softplus and nn.sigmoid stay finite (values and derivatives) for large |x|", () => {
+  for (const device of ["cpu", "wasm"] as const) {
+    const xs = [-200, -90, 0, 90, 200];
+    const x = () => np.array(new Float32Array(xs), { device });
+    const sp = nn.softplus(x()).dataSync();
+    const dsp = grad((v: JArray) => np.sum(nn.softplus(v)))(x()).dataSync();
+    const dsig = grad((v: JArray) => np.sum(nn.sigmoid(v)))(x()).dataSync();
+    // Unpatched: softplus = log(exp(x) + 1) is inf at x = 90 and its derivative inf/inf = NaN.
+    assert.deepEqual(Array.from(sp, (v) => Math.round(v * 1e4) / 1e4), [0, 0, 0.6931, 90, 200], `${device}: softplus ${Array.from(sp)}`);
+    assert.deepEqual(Array.from(dsp, (v) => Math.round(v * 1e4) / 1e4), [0, 0, 0.5, 1, 1], `${device}: softplus' ${Array.from(dsp)}`);
+    assert.deepEqual(Array.from(dsig, (v) => Math.round(v * 1e4) / 1e4), [0, 0, 0.25, 0, 0], `${device}: sigmoid' ${Array.from(dsig)}`);
   }
 });
