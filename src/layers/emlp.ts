@@ -1,0 +1,648 @@
+/**
+ * EMLP layers (Finzi, Welling, Wilson 2021): equivariant linear maps built from the solved basis
+ * of Hom(repIn, repOut), cheap equivariant bilinear layers, gated nonlinearities, the EMLP block
+ * and the EMLP model. Every layer declares `repIn`/`repOut` (DESIGN principle 4); `chain`
+ * checks neighbours when the model is built. Inputs are [B, repIn.size], outputs [B, repOut.size].
+ *
+ * Layout: a rep's summands are grouped by type (structure); within a type group the coordinates
+ * are copy-major. Each layer computes in the type-sorted order and folds the permutation back to
+ * the rep's own order into its weight (one gather of the weight, none of the batch) when the
+ * rep's types are not already contiguous.
+ */
+import { nn, numpy as np, random, type Array as JArray, type DType, type Device } from "@jax-js/jax";
+import { getFloatDtype, toDType, type FloatDtype } from "../core/engine.js";
+import { ConfigError, NoetherError, ShapeError, fmtShape } from "../core/errors.js";
+import { splitKey } from "../core/rng.js";
+import type { Group } from "../groups/group.js";
+import { gramSchmidt } from "../nn/init.js";
+import { Scalar, T, TrivialRep, directSum, tensorProduct, type Rep } from "../reps/rep.js";
+import { equivariantBasis, type EquivariantBasis, type SolveOptions } from "../solve/basis.js";
+
+// A loose parameter type (plain trees of arrays); jax-js treats the leaves.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyParams = any;
+
+/** A module over plain parameter trees that declares repIn/repOut. */
+export interface RepModule<P = AnyParams> {
+  readonly repIn: Rep;
+  readonly repOut: Rep;
+  readonly kind: string;
+  readonly inSize: number;
+  readonly outSize: number;
+  /** Fresh parameters (consumes `key`). */
+  init(key: JArray): P;
+  /** [B, repIn.size] → [B, repOut.size]; consumes params and x. */
+  apply(params: P, x: JArray): JArray;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Type layout of a representation
+
+interface TypeGroupInfo {
+  /** A representative summand of this type. */
+  rep: Rep;
+  /** Number of copies. */
+  count: number;
+  /** Offset of the group in the type-sorted layout. */
+  sortedOffset: number;
+  /** Original coordinate indices of the group, copy-major [count, rep.size]. */
+  index: Int32Array;
+}
+
+interface TypeLayout {
+  groups: TypeGroupInfo[];
+  /** sorted position → original index. */
+  perm: Int32Array;
+  /** original index → sorted position. */
+  inv: Int32Array;
+  identity: boolean;
+}
+
+const layoutCache = new WeakMap<Rep, TypeLayout>();
+
+function typeLayout(rep: Rep): TypeLayout {
+  const hit = layoutCache.get(rep);
+  if (hit) return hit;
+  const byKey = new Map<string, { rep: Rep; offsets: number[] }>();
+  let off = 0;
+  for (const s of rep.summands()) {
+    let g = byKey.get(s.structure);
+    if (!g) {
+      g = { rep: s, offsets: [] };
+      byKey.set(s.structure, g);
+    }
+    g.offsets.push(off);
+    off += s.size;
+  }
+  const groups: TypeGroupInfo[] = [];
+  const perm = new Int32Array(rep.size);
+  let p = 0;
+  for (const g of byKey.values()) {
+    const sz = g.rep.size;
+    const index = new Int32Array(g.offsets.length * sz);
+    g.offsets.forEach((o, a) => {
+      for (let i = 0; i < sz; i++) index[a * sz + i] = o + i;
+    });
+    groups.push({ rep: g.rep, count: g.offsets.length, sortedOffset: p, index });
+    perm.set(index, p);
+    p += index.length;
+  }
+  const inv = new Int32Array(rep.size);
+  let identity = true;
+  for (let i = 0; i < perm.length; i++) {
+    inv[perm[i]!] = i;
+    if (perm[i] !== i) identity = false;
+  }
+  const out = { groups, perm, inv, identity };
+  layoutCache.set(rep, out);
+  return out;
+}
+
+function isScalarType(r: Rep): boolean {
+  return r instanceof TrivialRep && r.size === 1;
+}
+
+/** Dtype and device of an array (read before it is consumed). */
+interface Placement {
+  dtype: DType;
+  device: Device;
+}
+
+function placement(x: JArray): Placement {
+  return { dtype: x.dtype, device: x.device };
+}
+
+/** A constant array from host data with a placement. */
+function constAt(data: ArrayLike<number>, shape: number[], at: Placement): JArray {
+  const buf = at.dtype === np.float64 ? Float64Array.from(data) : Float32Array.from(data);
+  return np.array(buf, { shape, dtype: at.dtype, device: at.device });
+}
+
+function hostArray(data: Float64Array, shape: number[], dtype: DType): JArray {
+  return np.array(dtype === np.float64 ? Float64Array.from(data) : Float32Array.from(data), { shape, dtype });
+}
+
+function indexArray(idx: Int32Array, at: Placement): JArray {
+  return np.array(idx, { shape: [idx.length], dtype: np.int32, device: at.device });
+}
+
+function checkInput(who: string, rep: Rep, x: JArray): void {
+  const last = x.shape[x.shape.length - 1];
+  if (x.ndim !== 2 || last !== rep.size) {
+    const shape = x.shape;
+    x.dispose();
+    throw new ShapeError(
+      `${who}: input of shape ${fmtShape(shape)} does not match repIn ${rep.structure} of size ${rep.size}; expected [B, ${rep.size}]`,
+    );
+  }
+}
+
+function paramDtype(d: FloatDtype | undefined): DType {
+  return toDType(d ?? getFloatDtype());
+}
+
+/** Host float64 data of a uniform / orthogonal draw from a key (consumes the key). */
+function hostDraw(key: JArray, n: number, kind: "normal" | "uniform"): Float64Array {
+  const a = kind === "normal" ? random.normal(key, [n]) : random.uniform(key, [n]);
+  const d = a.astype(np.float64).dataSync();
+  return d instanceof Float64Array ? d : Float64Array.from(d as ArrayLike<number>);
+}
+
+/** An orthogonal [rows, cols] matrix (orthonormal rows or columns) from a key, as PyTorch/objax orthogonal init. */
+function orthogonalHost(key: JArray, rows: number, cols: number): Float64Array {
+  const big = Math.max(rows, cols);
+  const small = Math.min(rows, cols);
+  const q = gramSchmidt(hostDraw(key, big * small, "normal"), big, small); // [big, small]
+  if (rows >= cols) return q;
+  const out = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[i * cols + j] = q[j * small + i]!;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Equivariant linear
+
+export interface EquivariantLinearParams {
+  [k: string]: JArray[];
+  /** One coefficient block per solved type pair, [m·n, r] (EquivariantBasis block order). */
+  w: JArray[];
+  /** Bias coefficients per invariant block of repOut, [m, r] (empty when repOut has no invariants). */
+  b: JArray[];
+}
+
+export interface EquivariantLinearOptions {
+  /** Add a bias in the invariant subspace of repOut (default true). */
+  bias?: boolean;
+  /** Parameter dtype (default: the engine's float dtype at init). */
+  dtype?: FloatDtype;
+  /** Solver options for the basis. */
+  solve?: SolveOptions;
+}
+
+function tryBasis(repIn: Rep, repOut: Rep, opts?: SolveOptions): EquivariantBasis | null {
+  try {
+    return equivariantBasis(repIn, repOut, opts);
+  } catch (e) {
+    if (e instanceof NoetherError && /no equivariant map/.test(e.message)) return null;
+    throw e;
+  }
+}
+
+/** Block (out type g, in type g') of Wᵀ [n·ni, m·no] from coefficients C [m·n, r] and Qᵀ [r, no·ni]. */
+function blockWt(C: JArray, QT: JArray, m: number, n: number, no: number, ni: number): JArray {
+  const P = np.matmul(C, QT); // [m·n, no·ni]
+  if (no === 1 && ni === 1) return m === 1 || n === 1 ? P.reshape([n, m]) : P.reshape([m, n]).transpose([1, 0]);
+  return P.reshape([m, n, no, ni]).transpose([1, 3, 0, 2]).reshape([n * ni, m * no]);
+}
+
+/**
+ * Equivariant linear layer y = x Wᵀ + b with W = Σᵢ cᵢQᵢ ∈ Hom(repIn, repOut) (Q the solved
+ * basis, c the parameters) and b in the invariant subspace of repOut. Initialised as EMLP: an
+ * orthogonal [nOut, nIn] matrix and a U(0,1)/√nOut bias, projected onto the equivariant maps.
+ * `weight(params)` returns Wᵀ [nIn, nOut] (differentiable). Throws "no equivariant map from A to B".
+ */
+export function EquivariantLinear(
+  repIn: Rep,
+  repOut: Rep,
+  opts: EquivariantLinearOptions = {},
+): RepModule<EquivariantLinearParams> & { basis: EquivariantBasis; biasBasis: EquivariantBasis | null; weight(p: EquivariantLinearParams, at: Placement): JArray } {
+  const basis = equivariantBasis(repIn, repOut, opts.solve);
+  const biasBasis = opts.bias === false ? null : tryBasis(Scalar(repIn.G), repOut, opts.solve);
+  const Lin = typeLayout(repIn);
+  const Lout = typeLayout(repOut);
+  const nIn = repIn.size;
+  const nOut = repOut.size;
+  // Block lookup by (out type, in type).
+  const blockOf = new Map<string, number>();
+  basis.blocks.forEach((b, i) => blockOf.set(`${b.outRep.structure}|${b.inRep.structure}`, i));
+  const QT = basis.blocks.map((b) => transposeHost(b.basis, b.outRep.size * b.inRep.size, b.rank));
+  const biasBlockOf = new Map<string, number>();
+  biasBasis?.blocks.forEach((b, i) => biasBlockOf.set(b.outRep.structure, i));
+  const bQT = biasBasis?.blocks.map((b) => transposeHost(b.basis, b.outRep.size, b.rank)) ?? [];
+
+  const weight = (p: EquivariantLinearParams, like: Placement): JArray => {
+    const rows: JArray[] = [];
+    for (const gi of Lin.groups) {
+      const cols: JArray[] = [];
+      for (const go of Lout.groups) {
+        const k = blockOf.get(`${go.rep.structure}|${gi.rep.structure}`);
+        const n = gi.count;
+        const m = go.count;
+        const ni = gi.rep.size;
+        const no = go.rep.size;
+        if (k === undefined) cols.push(np.zeros([n * ni, m * no], like));
+        else {
+          const b = basis.blocks[k]!;
+          cols.push(blockWt(p.w[k]!, constAt(QT[k]!, [b.rank, no * ni], like), m, n, no, ni));
+        }
+      }
+      rows.push(cols.length === 1 ? cols[0]! : np.concatenate(cols, 1));
+    }
+    let W = rows.length === 1 ? rows[0]! : np.concatenate(rows, 0);
+    if (!Lin.identity) W = np.take(W, indexArray(Lin.inv, like), 0);
+    if (!Lout.identity) W = np.take(W, indexArray(Lout.inv, like), 1);
+    return W;
+  };
+  const biasVec = (p: EquivariantLinearParams, like: Placement): JArray | null => {
+    if (biasBasis === null) return null;
+    const parts: JArray[] = [];
+    for (const go of Lout.groups) {
+      const k = biasBlockOf.get(go.rep.structure);
+      const len = go.count * go.rep.size;
+      if (k === undefined) parts.push(np.zeros([len], like));
+      else {
+        const b = biasBasis.blocks[k]!;
+        parts.push(np.matmul(p.b[k]!, constAt(bQT[k]!, [b.rank, go.rep.size], like)).reshape([len]));
+      }
+    }
+    let bv = parts.length === 1 ? parts[0]! : np.concatenate(parts, 0);
+    if (!Lout.identity) bv = np.take(bv, indexArray(Lout.inv, like), 0);
+    return bv;
+  };
+
+  return {
+    kind: "EquivariantLinear",
+    repIn,
+    repOut,
+    inSize: nIn,
+    outSize: nOut,
+    basis,
+    biasBasis,
+    weight: (p, at) => weight(p, at),
+    init(key) {
+      const [kw, kb] = splitKey(key, 2) as [JArray, JArray];
+      const dtype = paramDtype(opts.dtype);
+      const W0 = orthogonalHost(kw, nOut, nIn);
+      const c = basis.coefficients(W0);
+      const w = basis.blocks.map((b) => {
+        const len = b.mOut * b.nIn * b.rank;
+        return hostArray(c.subarray(b.offset, b.offset + len), [b.mOut * b.nIn, b.rank], dtype);
+      });
+      let bList: JArray[] = [];
+      if (biasBasis !== null) {
+        const u = hostDraw(kb, nOut, "uniform").map((v) => v / Math.sqrt(nOut));
+        const cb = biasBasis.coefficients(u);
+        bList = biasBasis.blocks.map((b) => hostArray(cb.subarray(b.offset, b.offset + b.mOut * b.rank), [b.mOut, b.rank], dtype));
+      } else kb.dispose();
+      return { w, b: bList };
+    },
+    apply(p, x) {
+      checkInput("EquivariantLinear", repIn, x);
+      const at = placement(x);
+      const W = weight(p, at);
+      let y = np.matmul(x, W);
+      const bv = biasVec(p, at);
+      if (bv !== null) y = y.add(bv);
+      return y;
+    },
+  };
+}
+
+function transposeHost(a: Float64Array, rows: number, cols: number): Float64Array {
+  const t = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[j * rows + i] = a[i * cols + j]!;
+  return t;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bilinear
+
+export interface EquivariantBilinearParams {
+  [k: string]: JArray[];
+  /** One weight per active block, [n·K, m]. */
+  w: JArray[];
+}
+
+interface BilinearBlock {
+  out: TypeGroupInfo;
+  inp: TypeGroupInfo;
+  /** The type group of x supplying the weights (type out ⊗ in*). */
+  src: TypeGroupInfo;
+  /** Selected copies of src (K ≤ src.rep.size). */
+  K: number;
+}
+
+/**
+ * EMLP's cheap equivariant bilinear layer: y = 0.1·W(x)·x, where each block of W(x) whose type
+ * b ⊗ a* (b a summand type of repOut, a of repIn) equals a non-scalar summand type c of x is a
+ * learned combination of (up to dim c) copies of c in x. Equivariant because W(g·x) = ρ_out W(x) ρ_in⁻¹.
+ * Weights ~ N(0, 1) as EMLP. repIn and repOut share the group.
+ */
+export function EquivariantBilinear(repIn: Rep, repOut: Rep, opts: { dtype?: FloatDtype; scale?: number } = {}): RepModule<EquivariantBilinearParams> & { blocks: number; weights: number } {
+  if (repIn.G.key !== repOut.G.key) throw new ConfigError(`EquivariantBilinear: repIn is a representation of ${repIn.G.name} but repOut of ${repOut.G.name}`);
+  const Lin = typeLayout(repIn);
+  const Lout = typeLayout(repOut);
+  const srcOf = new Map<string, TypeGroupInfo>();
+  for (const g of Lin.groups) if (!isScalarType(g.rep)) srcOf.set(g.rep.structure, g);
+  const blocks: BilinearBlock[] = [];
+  for (const go of Lout.groups)
+    for (const gi of Lin.groups) {
+      const c = tensorProduct(go.rep, gi.rep.dual());
+      const src = srcOf.get(c.structure);
+      if (src === undefined) continue;
+      blocks.push({ out: go, inp: gi, src, K: Math.min(src.count, src.rep.size) });
+    }
+  const scale = opts.scale ?? 0.1;
+  const nOut = repOut.size;
+  let weights = 0;
+  for (const b of blocks) weights += b.inp.count * b.K * b.out.count;
+  return {
+    kind: "EquivariantBilinear",
+    repIn,
+    repOut,
+    inSize: repIn.size,
+    outSize: nOut,
+    blocks: blocks.length,
+    weights,
+    init(key) {
+      const dtype = paramDtype(opts.dtype);
+      const keys = blocks.length > 0 ? splitKey(key, blocks.length) : (key.dispose(), []);
+      return { w: blocks.map((b, i) => random.normal(keys[i]!, [b.inp.count * b.K, b.out.count]).astype(dtype)) };
+    },
+    apply(p, x) {
+      checkInput("EquivariantBilinear", repIn, x);
+      const B = x.shape[0]!;
+      const at = placement(x);
+      const xs = Lin.identity ? x : np.take(x, indexArray(Lin.perm, at), 1);
+      const outParts = new Map<TypeGroupInfo, JArray>();
+      blocks.forEach((b, k) => {
+        const no = b.out.rep.size;
+        const ni = b.inp.rep.size;
+        const m = b.out.count;
+        const n = b.inp.count;
+        const K = b.K;
+        const src = sliceCols(xs, b.src.sortedOffset, K * b.src.rep.size); // [B, K·no·ni]
+        const xa = sliceCols(xs, b.inp.sortedOffset, n * ni).reshape([B, n, ni]);
+        // z[B, K·no, n] = Σ_i x_c[B, K·no, i] x_a[B, n, i]
+        const z = np.matmul(src.reshape([B, K * no, ni]), xa.transpose([0, 2, 1]));
+        // [B, K, no, n] → [B, no, n, K] → [B·no, n·K] @ w [n·K, m] → [B, no, m] → [B, m, no]
+        const zz = z.reshape([B, K, no, n]).transpose([0, 2, 3, 1]).reshape([B * no, n * K]);
+        let yb = np.matmul(zz, p.w[k]!);
+        yb = no === 1 ? yb.reshape([B, m]) : yb.reshape([B, no, m]).transpose([0, 2, 1]).reshape([B, m * no]);
+        const prev = outParts.get(b.out);
+        outParts.set(b.out, prev === undefined ? yb : prev.add(yb));
+      });
+      const parts = Lout.groups.map(
+        (g) => outParts.get(g) ?? np.zeros([B, g.count * g.rep.size], at),
+      );
+      xs.dispose();
+      let y = parts.length === 1 ? parts[0]! : np.concatenate(parts, 1);
+      if (!Lout.identity) y = np.take(y, indexArray(Lout.inv, at), 1);
+      return y.mul(scale);
+    },
+  };
+}
+
+/** Columns [start, start+len) of a [B, N] array (keeps x alive). */
+function sliceCols(x: JArray, start: number, len: number): JArray {
+  if (start === 0 && len === x.shape[1]) return x.ref;
+  return x.ref.slice([], [start, start + len]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gated nonlinearity
+
+/** rep ⊕ k·Scalar: one extra scalar gate per non-scalar summand of rep (EMLP's `gated`). */
+export function gated(rep: Rep): Rep {
+  const k = rep.summands().filter((s) => !isScalarType(s)).length;
+  return k === 0 ? rep : directSum(rep, ...Array.from({ length: k }, () => Scalar(rep.G)));
+}
+
+/** For each coordinate of rep: the index in gated(rep) of its gate (itself for scalars). */
+export function gateIndices(rep: Rep): Int32Array {
+  const idx = new Int32Array(rep.size);
+  let off = 0;
+  let k = 0;
+  for (const s of rep.summands()) {
+    if (isScalarType(s)) idx[off] = off;
+    else {
+      for (let i = 0; i < s.size; i++) idx[off + i] = rep.size + k;
+      k++;
+    }
+    off += s.size;
+  }
+  return idx;
+}
+
+/**
+ * Gated nonlinearity: input gated(rep) [B, rep.size + k], output [B, rep.size]; each non-scalar
+ * summand is multiplied by σ(its gate), each scalar s becomes s·σ(s) (swish).
+ */
+export function GatedNonlinearity(rep: Rep): RepModule<Record<string, never>> {
+  const repIn = gated(rep);
+  const gates = gateIndices(rep);
+  const keep = Int32Array.from({ length: rep.size }, (_, i) => i);
+  return {
+    kind: "GatedNonlinearity",
+    repIn,
+    repOut: rep,
+    inSize: repIn.size,
+    outSize: rep.size,
+    init(key) {
+      key.dispose();
+      return {};
+    },
+    apply(_p, x) {
+      checkInput("GatedNonlinearity", repIn, x);
+      const at = placement(x);
+      const g = nn.sigmoid(np.take(x.ref, indexArray(gates, at), 1));
+      const v = repIn.size === rep.size ? x : np.take(x, indexArray(keep, at), 1);
+      return g.mul(v);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Blocks, chains, EMLP
+
+export interface EMLPBlockParams {
+  [k: string]: EquivariantLinearParams | EquivariantBilinearParams;
+  linear: EquivariantLinearParams;
+  bilinear: EquivariantBilinearParams;
+}
+
+/** EMLP block: h = Linear(repIn → gated(repOut)) x; out = Gate(Bilinear(h) + h) : repIn → repOut. */
+export function EMLPBlock(repIn: Rep, repOut: Rep, opts: { dtype?: FloatDtype; bilinear?: boolean; solve?: SolveOptions } = {}): RepModule<EMLPBlockParams> {
+  const g = gated(repOut);
+  const linear = EquivariantLinear(repIn, g, { dtype: opts.dtype, solve: opts.solve });
+  const useBi = opts.bilinear !== false;
+  const bilinear = EquivariantBilinear(g, g, { dtype: opts.dtype });
+  const gate = GatedNonlinearity(repOut);
+  return {
+    kind: "EMLPBlock",
+    repIn,
+    repOut,
+    inSize: repIn.size,
+    outSize: repOut.size,
+    init(key) {
+      const [k1, k2] = splitKey(key, 2) as [JArray, JArray];
+      return { linear: linear.init(k1), bilinear: useBi ? bilinear.init(k2) : (k2.dispose(), { w: [] }) };
+    },
+    apply(p, x) {
+      checkInput("EMLPBlock", repIn, x);
+      const h = linear.apply(p.linear, x);
+      const pre = useBi && bilinear.weights > 0 ? bilinear.apply(p.bilinear, h.ref).add(h) : (p.bilinear.w.forEach((w) => w.dispose()), h);
+      return gate.apply({}, pre);
+    },
+  };
+}
+
+/** Short printable form of a rep for messages, e.g. "3V+T2" style: the structure string. */
+function repName(r: Rep): string {
+  return r.structure;
+}
+
+/**
+ * Composes rep modules in order, checking at build time that each layer's repIn equals the
+ * previous layer's repOut ("layer 2 expects repIn … but layer 1 gives …"). Params: a list.
+ */
+export function chain(...layers: RepModule[]): RepModule<AnyParams[]> & { layers: RepModule[] } {
+  if (layers.length === 0) throw new ConfigError("chain: expected at least one layer");
+  for (let i = 1; i < layers.length; i++) {
+    const a = layers[i - 1]!;
+    const b = layers[i]!;
+    if (a.repOut.key !== b.repIn.key)
+      throw new ConfigError(
+        `layer ${i + 1} (${b.kind}) expects repIn ${repName(b.repIn)} (size ${b.repIn.size}) but layer ${i} (${a.kind}) gives ${repName(a.repOut)} (size ${a.repOut.size})` +
+          (a.repOut.G.key !== b.repIn.G.key ? ` (groups ${a.repOut.G.name} and ${b.repIn.G.name} differ)` : ""),
+      );
+  }
+  const first = layers[0]!;
+  const last = layers[layers.length - 1]!;
+  return {
+    kind: "chain",
+    layers,
+    repIn: first.repIn,
+    repOut: last.repOut,
+    inSize: first.repIn.size,
+    outSize: last.repOut.size,
+    init(key) {
+      const keys = splitKey(key, layers.length);
+      return layers.map((l, i) => l.init(keys[i]!));
+    },
+    apply(p, x) {
+      checkInput(`${first.kind} (layer 1)`, first.repIn, x);
+      if (!Array.isArray(p) || p.length !== layers.length) throw new ShapeError(`chain: expected ${layers.length} parameter entries, got ${Array.isArray(p) ? p.length : typeof p}`);
+      let h = x;
+      layers.forEach((l, i) => {
+        h = l.apply(p[i], h);
+      });
+      return h;
+    },
+  };
+}
+
+/** Options of `uniformRep`. */
+export interface UniformRepOptions {
+  /** Largest tensor rank allowed (default: unlimited, as EMLP). */
+  maxRank?: number;
+}
+
+/**
+ * EMLP's `uniform_rep` heuristic: splits `ch` channels over tensor ranks 0..r so that each rank
+ * gets a similar share of the dimensions (rank r tensors of ℝ^d have d^r channels), tensors of
+ * rank r split binomially into T(k, r−k). Summands are ordered by rank then k (types contiguous).
+ * @example uniformRep(384, O(5)) // 134·1 + 25·V + 5·V⊗V (size 384)
+ */
+export function uniformRep(ch: number, G: Group, opts: UniformRepOptions = {}): Rep {
+  if (!Number.isInteger(ch) || ch < 1) throw new ConfigError(`uniformRep: channels must be an integer ≥ 1, got ${ch}`);
+  const d = G.d;
+  const cap = opts.maxRank ?? Infinity;
+  const lambert = (c: number) => {
+    let r = 0;
+    while ((r + 1) * d ** r <= c && r <= cap) r++;
+    return r - 1;
+  };
+  const Ns: number[] = [];
+  let left = ch;
+  while (left > 0) {
+    const r = lambert(left);
+    for (let k = 0; k <= r; k++) Ns[k] = (Ns[k] ?? 0) + d ** (r - k);
+    left -= (r + 1) * d ** r;
+  }
+  const parts: Rep[] = [];
+  Ns.forEach((N, r) => {
+    if (!N) return;
+    // Binomial split of N rank-r tensors into T(k, r−k); the remainder goes to central k first.
+    const counts = Array.from({ length: r + 1 }, (_, k) => Math.floor(N / 2 ** r) * binom(r, k));
+    let rest = N - counts.reduce((a, b) => a + b, 0);
+    const order = Array.from({ length: r + 1 }, (_, k) => k).sort((a, b) => Math.abs(a - r / 2) - Math.abs(b - r / 2) || b - a);
+    for (let i = 0; rest > 0; i = (i + 1) % order.length, rest--) counts[order[i]!]!++;
+    counts.forEach((c, k) => {
+      if (c > 0) parts.push(...Array.from({ length: c }, () => T(k, r - k, G)));
+    });
+  });
+  // Merge equal types (orthogonal groups: T(k, r−k) all equal V^⊗r) keeping first-appearance order.
+  const byType = new Map<string, Rep[]>();
+  for (const p of parts) {
+    const l = byType.get(p.structure);
+    if (l) l.push(p);
+    else byType.set(p.structure, [p]);
+  }
+  return directSum(...[...byType.values()].flat());
+}
+
+function binom(n: number, k: number): number {
+  let r = 1;
+  for (let i = 1; i <= k; i++) r = (r * (n - i + 1)) / i;
+  return Math.round(r);
+}
+
+/** Options of `EMLP`. */
+export interface EMLPOptions {
+  /** Hidden channels per layer (uniformRep) or an explicit hidden Rep (default 384). */
+  channels?: number | Rep;
+  /** Number of EMLP blocks (default 3). */
+  layers?: number;
+  /** Largest tensor rank of the uniformRep hidden layers (default unlimited). */
+  maxRank?: number;
+  /** Include the bilinear layers (default true, as EMLP). */
+  bilinear?: boolean;
+  dtype?: FloatDtype;
+  solve?: SolveOptions;
+}
+
+/**
+ * Equivariant MLP: `layers` EMLPBlocks repIn → hidden → … → hidden, then EquivariantLinear
+ * hidden → repOut. `group` must be the group of repIn and repOut. Input [B, repIn.size].
+ * @example const net = EMLP(V(O5).times(2), Scalar(O5), O5, { channels: 384, layers: 3 });
+ */
+export function EMLP(repIn: Rep, repOut: Rep, group: Group, opts: EMLPOptions = {}): RepModule<AnyParams[]> & { hidden: Rep; layers: RepModule[] } {
+  for (const [name, r] of [
+    ["repIn", repIn],
+    ["repOut", repOut],
+  ] as const)
+    if (r.G.key !== group.key) throw new ConfigError(`EMLP: ${name} ${r.structure} is a representation of ${r.G.name}, not of ${group.name}`);
+  const nLayers = opts.layers ?? 3;
+  if (!Number.isInteger(nLayers) || nLayers < 0) throw new ConfigError(`EMLP: layers must be an integer ≥ 0, got ${nLayers}`);
+  const ch = opts.channels ?? 384;
+  const hidden = typeof ch === "number" ? uniformRep(ch, group, { maxRank: opts.maxRank }) : ch;
+  const reps = [repIn, ...Array.from({ length: nLayers }, () => hidden)];
+  const layers: RepModule[] = [];
+  for (let i = 0; i < nLayers; i++) layers.push(EMLPBlock(reps[i]!, reps[i + 1]!, { dtype: opts.dtype, bilinear: opts.bilinear, solve: opts.solve }));
+  layers.push(EquivariantLinear(reps[nLayers]!, repOut, { dtype: opts.dtype, solve: opts.solve }));
+  const net = chain(...layers);
+  return { ...net, kind: "EMLP", hidden, layers };
+}
+
+/** H(params, x) → [B] from a scalar-output rep module (for `hamiltonianField`: EMLP as the Hamiltonian). */
+export function asScalarFn<P>(m: RepModule<P>): (params: P, x: JArray) => JArray {
+  if (m.repOut.size !== 1) throw new ConfigError(`asScalarFn: ${m.kind} has repOut ${m.repOut.structure} of size ${m.repOut.size}; a Hamiltonian needs a scalar output`);
+  return (p, x) => {
+    const B = x.shape[0]!;
+    return m.apply(p, x).reshape([B]);
+  };
+}
+
+/**
+ * The action x ↦ x ρ(g)ᵀ of `rep` on a batch [B, rep.size] (consumes x), for the equivariance
+ * harness and for augmentation: `assertEquivariant(f, { group: G, actIn: repAction(repIn), actOut: repAction(repOut) })`.
+ */
+export function repAction(rep: Rep): (g: Float64Array, x: JArray) => JArray {
+  const n = rep.size;
+  return (g, x) => {
+    const R = rep.rho(g);
+    const at = placement(x);
+    return np.matmul(x, constAt(transposeHost(R, n, n), [n, n], at));
+  };
+}
