@@ -52,7 +52,7 @@ export interface Config {
 }
 
 const FULL: Config = { nTrain: 8000, nTest: 2000, epochs: 10, batch: 64, seeds: 3, channels: {} };
-const QUICK: Config = { nTrain: 2000, nTest: 1000, epochs: 3, batch: 64, seeds: 1, channels: { z2cnn: 10, p4cnn: 5, p4mcnn: 4 } };
+const QUICK: Config = { nTrain: 2000, nTest: 1000, epochs: 3, batch: 64, seeds: 1, channels: { z2cnn: 10, p4cnn: 5, p4mcnn: 3 } };
 
 function toImages(part: RotatedSplit["train"], count: number): { x: JArray; y: JArray } {
   const n = part.size;
