@@ -4,6 +4,8 @@ import { mlpStep } from "./mlp-step.js";
 import { hnnStep } from "./hnn-step.js";
 import { lnnStep } from "./lnn-step.js";
 import { gconvLayer } from "./gconv-layer.js";
+import { emlpSolve } from "./emlp-solve.js";
+import { emlpStep } from "./emlp-step.js";
 
 /** Every benchmark, in the order `bench all` runs them. */
-export const benchmarks: Benchmark[] = [mlpStep, hnnStep, lnnStep, gconvLayer];
+export const benchmarks: Benchmark[] = [mlpStep, hnnStep, lnnStep, gconvLayer, emlpSolve, emlpStep];

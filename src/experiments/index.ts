@@ -55,6 +55,21 @@ export const experiments: Experiment[] = [
     "the gcnn-rotmnist comparison on rotated Fashion-MNIST (12,000 train / 10,000 test; needs Debian's dataset-fashion-mnist)",
     () => import("./gcnn.js").then((m) => ({ run: m.runFashion })),
   ),
+  lazy(
+    "emlp-o5-invariant",
+    "EMLP table (Finzi et al. 2021), O(5)-invariant y = sin‖x1‖ − ½‖x2‖³ + x1·x2/(‖x1‖‖x2‖): MLP vs MLP + augmentation vs EMLP-O(5) over training sizes 30..30000 (--quick: 1000); test MSE, equivariance error, basis solve time; log–log plot",
+    async () => (await import("./emlp.js")).o5Task,
+  ),
+  lazy(
+    "emlp-o3-inertia",
+    "EMLP table, inertia tensor of 5 point masses (9 outputs): MLP vs MLP + O(3) augmentation vs EMLP-SO(3) over training sizes 30..30000 (--quick: 1000); test MSE, equivariance error, basis solve time; log–log plot",
+    async () => (await import("./emlp.js")).inertiaTask,
+  ),
+  lazy(
+    "emlp-lorentz",
+    "EMLP table, e–μ scattering amplitude from four four-momenta (η = diag(1,−1,−1,−1)): MLP vs MLP + augmentation vs EMLP-O(1,3) over training sizes 30..30000 (--quick: 1000); test MSE, equivariance error, basis solve time; log–log plot",
+    async () => (await import("./emlp.js")).lorentzTask,
+  ),
 ];
 
 /** The experiment called `name`, or undefined. */

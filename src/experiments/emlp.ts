@@ -1,0 +1,298 @@
+/**
+ * EMLP's synthetic table (Finzi, Welling, Wilson 2021): MLP vs MLP + group augmentation vs EMLP
+ * on the O(5)-invariant, O(3)-inertia and Lorentz (e–μ scattering) tasks, over training-set
+ * sizes. Reports test MSE (original units) and the relative equivariance error from the shared
+ * harness over sampled group elements, and the time to solve the EMLP bases.
+ *
+ * Training: Adam, lr 3e-3 with a cosine decay, batch min(500, N), MSE on standardised data
+ * (EMLP's equivariance-preserving standardisation), a step budget shared by all sizes (more
+ * epochs for small N, as EMLP). Augmentation: every sample of every batch is moved by its own
+ * random group element, x ← ρ_in(g)x, y ← ρ_out(g)y.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { numpy as np, tree, type Array as JArray } from "@jax-js/jax";
+import { initEngine } from "../core/engine.js";
+import { fromHost } from "../core/host.js";
+import { hostRng, makeKey, permutation } from "../core/rng.js";
+import { inertia, o5Synthetic, particleInteraction, standardization, standardize, type SyntheticData } from "../data/emlp-synthetic.js";
+import { Lorentz, O, SO, type Group } from "../groups/index.js";
+import { EMLP, repAction, type RepModule } from "../layers/emlp.js";
+import { MLP } from "../nn/layers.js";
+import { saveCheckpoint } from "../node/checkpoint-file.js";
+import { linePlot } from "../plot/index.js";
+import { Scalar, T, V, type Rep } from "../reps/index.js";
+import { clearSolveCache } from "../solve/basis.js";
+import { equivarianceError } from "../testing/equivariance.js";
+import { mse, modelLoss } from "../train/losses.js";
+import { adam, cosine } from "../train/optim.js";
+import { makeTrainStep } from "../train/step.js";
+import type { ExperimentOptions, ExperimentResults, JsonValue } from "./types.js";
+
+type ModelName = "mlp" | "mlp-aug" | "emlp";
+
+interface TaskSpec {
+  name: string;
+  key: "o5" | "inertia" | "lorentz";
+  description: string;
+  /** Symmetry of the data (augmentation). */
+  dataGroup: () => Group;
+  /** Group the EMLP is built for (equivariance is measured under it). */
+  modelGroup: () => Group;
+  repIn: (G: Group) => Rep;
+  repOut: (G: Group) => Rep;
+  make: (n: number, rng: () => number) => SyntheticData;
+  /** Largest tensor rank of the hidden reps. */
+  maxRank?: number;
+}
+
+const TASKS: Record<string, TaskSpec> = {
+  o5: {
+    name: "emlp-o5-invariant",
+    key: "o5",
+    description: "O(5) invariant: y = sin‖x1‖ − ½‖x2‖³ + x1·x2/(‖x1‖‖x2‖), x ~ N(0, I₅); 2V → 1",
+    dataGroup: () => O(5),
+    modelGroup: () => O(5),
+    repIn: (G) => V(G).times(2),
+    repOut: (G) => Scalar(G),
+    make: o5Synthetic,
+  },
+  inertia: {
+    name: "emlp-o3-inertia",
+    key: "inertia",
+    description: "O(3) inertia tensor of 5 masses (softplus N(0,1)) at positions N(0, I₃): y = Σ m(r²I − rrᵀ), 9 outputs; 5·1 ⊕ 5V → V⊗V; EMLP-SO(3)",
+    dataGroup: () => O(3),
+    modelGroup: () => SO(3),
+    repIn: (G) => Scalar(G).times(5).sum(V(G).times(5)),
+    repOut: (G) => T(2, 0, G),
+    make: (n, rng) => inertia(n, rng, 5),
+  },
+  lorentz: {
+    name: "emlp-lorentz",
+    key: "lorentz",
+    description: "O(1,3): e–μ scattering amplitude from four four-momenta ~ N(0,1)/4, η = diag(1,−1,−1,−1); 4V → 1; hidden tensors up to rank 2",
+    dataGroup: () => Lorentz(),
+    modelGroup: () => Lorentz(),
+    repIn: (G) => V(G).times(4),
+    repOut: (G) => Scalar(G),
+    make: particleInteraction,
+    maxRank: 2,
+  },
+};
+
+interface Config {
+  sizes: number[];
+  channels: number;
+  layers: number;
+  /** Optimiser steps per run (epochs = steps / batches per epoch), capped by maxEpochs. */
+  steps: number;
+  maxEpochs: number;
+  nTest: number;
+  /** Group elements for the equivariance error. */
+  samples: number;
+  models: ModelName[];
+}
+
+function config(quick: boolean): Config {
+  const models: ModelName[] = ["mlp", "mlp-aug", "emlp"];
+  if (quick) return { sizes: [1000], channels: 64, layers: 2, steps: 300, maxEpochs: 300, nTest: 2000, samples: 8, models };
+  // Full: log-spaced 30..30000. 384 channels do not fit a 2-core budget; see results.config.
+  return { sizes: [30, 100, 300, 1000, 3000, 10000, 30000], channels: 128, layers: 3, steps: 2000, maxEpochs: 1000, nTest: 5000, samples: 16, models };
+}
+
+/** Per-sample group action on host rows: out[k] = ρ(g_k) x[k]. */
+function actRows(rho: Float64Array[], x: Float64Array, n: number): Float64Array {
+  const out = new Float64Array(x.length);
+  rho.forEach((R, k) => {
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j < n; j++) s += R[i * n + j]! * x[k * n + j]!;
+      out[k * n + i] = s;
+    }
+  });
+  return out;
+}
+
+interface RunResult {
+  testMSE: number;
+  equivarianceError: number;
+  seconds: number;
+  epochs: number;
+  steps: number;
+  finalTrainLoss: number;
+}
+
+async function trainOne(
+  spec: TaskSpec,
+  model: ModelName,
+  train: SyntheticData,
+  test: SyntheticData,
+  yStd: Float64Array,
+  cfg: Config,
+  seed: number,
+  opts: ExperimentOptions,
+  checkpointPath: string | null,
+): Promise<RunResult> {
+  const t0 = performance.now();
+  const Gm = spec.modelGroup();
+  const Gd = spec.dataGroup();
+  const rin = spec.repIn(Gm);
+  const rout = spec.repOut(Gm);
+  const net: RepModule | ReturnType<typeof MLP> =
+    model === "emlp"
+      ? EMLP(rin, rout, Gm, { channels: cfg.channels, layers: cfg.layers, maxRank: spec.maxRank })
+      : MLP([train.nIn, ...Array.from({ length: cfg.layers }, () => cfg.channels), train.nOut], { activation: "silu" });
+  const apply = (p: unknown, x: JArray) => (net.apply as (p: unknown, x: JArray) => JArray)(p, x);
+  const lossFn = modelLoss({ apply }, mse);
+  const optimizer = adam();
+  const step = makeTrainStep(lossFn as never, optimizer);
+  let params = (net.init as (k: JArray) => unknown)(makeKey(seed)) as never;
+  let optState = optimizer.init(params);
+  const N = train.n;
+  const batch = Math.min(500, N);
+  const perEpoch = Math.floor(N / batch);
+  const epochs = Math.max(1, Math.min(cfg.maxEpochs, Math.round(cfg.steps / perEpoch)));
+  const total = epochs * perEpoch;
+  const schedule = cosine({ lr: 3e-3, totalSteps: total });
+  const rng = hostRng(seed ^ 0xa11);
+  const rinD = spec.repIn(Gd);
+  const routD = spec.repOut(Gd);
+  let t = 0;
+  let last = NaN;
+  const xb = new Float64Array(batch * train.nIn);
+  const yb = new Float64Array(batch * train.nOut);
+  for (let e = 0; e < epochs; e++) {
+    const perm = permutation(N, rng);
+    for (let b = 0; b < perEpoch; b++) {
+      for (let k = 0; k < batch; k++) {
+        const i = perm[b * batch + k]!;
+        xb.set(train.x.subarray(i * train.nIn, (i + 1) * train.nIn), k * train.nIn);
+        yb.set(train.y.subarray(i * train.nOut, (i + 1) * train.nOut), k * train.nOut);
+      }
+      let xh: Float64Array = xb;
+      let yh: Float64Array = yb;
+      if (model === "mlp-aug") {
+        const gs = Array.from({ length: batch }, () => Gd.sample(rng));
+        xh = actRows(gs.map((g) => rinD.rho(g)), xb, train.nIn);
+        yh = routD.size === 1 ? yb : actRows(gs.map((g) => routD.rho(g)), yb, train.nOut);
+      }
+      t++;
+      const out = step(params, optState, fromHost(xh, [batch, train.nIn], { dtype: "float32" }), fromHost(yh, [batch, train.nOut], { dtype: "float32" }), schedule(t - 1), t);
+      params = out.params as never;
+      optState = out.optState;
+      last = (await out.loss.data())[0]!;
+      if (!Number.isFinite(last)) throw new Error(`${spec.name} ${model} N=${N}: non-finite loss at step ${t}`);
+    }
+    opts.onProgress({ done: t, total, unit: "steps", metrics: { loss: last } });
+  }
+  step.dispose();
+  // Test MSE in original units (standardised MSE × σ_y² per output).
+  let sq = 0;
+  const chunk = 1000;
+  for (let s = 0; s < test.n; s += chunk) {
+    const m = Math.min(chunk, test.n - s);
+    const pred = (await apply(tree.ref(params), fromHost(test.x.subarray(s * test.nIn, (s + m) * test.nIn), [m, test.nIn], { dtype: "float32" })).data()) as Float32Array;
+    for (let i = 0; i < m * test.nOut; i++) sq += ((pred[i]! - test.y[s * test.nOut + i]!) * yStd[i % test.nOut]!) ** 2;
+  }
+  const testMSE = sq / (test.n * test.nOut);
+  // Equivariance error over sampled elements of the model's group, float32 on wasm (as trained).
+  const nEq = 32;
+  const eq = await equivarianceError((x) => apply(tree.ref(params), x), {
+    group: Gm,
+    actIn: repAction(rin),
+    actOut: repAction(rout),
+    input: ({ dtype }) => fromHost(test.x.subarray(0, nEq * test.nIn), [nEq, test.nIn], { dtype }),
+    samples: cfg.samples,
+    dtype: "float32",
+    device: "wasm",
+    seed,
+  });
+  if (checkpointPath !== null) {
+    try {
+      await saveCheckpoint(checkpointPath, { params: tree.ref(params), optState: {}, meta: { step: t, epoch: epochs, seed, config: { task: spec.name, model, trainSize: N, channels: cfg.channels, layers: cfg.layers } } });
+    } catch (err) {
+      opts.log(`${spec.name}: checkpoint not written (${(err as Error).message})`);
+    }
+  }
+  tree.dispose([params, optState] as never);
+  return { testMSE, equivarianceError: eq.maxError, seconds: (performance.now() - t0) / 1000, epochs, steps: t, finalTrainLoss: last };
+}
+
+/** Time to build the EMLP's bases from a cold cache (ms), for a task and config. */
+export function solveTime(spec: TaskSpec, channels: number, layers: number): { ms: number; coefficients: number } {
+  clearSolveCache();
+  const G = spec.modelGroup();
+  const t0 = performance.now();
+  const net = EMLP(spec.repIn(G), spec.repOut(G), G, { channels, layers, maxRank: spec.maxRank });
+  const ms = performance.now() - t0;
+  let coefficients = 0;
+  for (const l of net.layers) {
+    const lin = (l as { basis?: { rank: number } }).basis;
+    if (lin) coefficients += lin.rank;
+  }
+  return { ms, coefficients };
+}
+
+async function runTask(spec: TaskSpec, opts: ExperimentOptions): Promise<ExperimentResults> {
+  const t0 = performance.now();
+  await initEngine();
+  const cfg = config(opts.quick);
+  const G = spec.modelGroup();
+  const solve = solveTime(spec, cfg.channels, cfg.layers);
+  const solve384 = opts.quick ? null : solveTime(spec, 384, 3);
+  opts.log(`${spec.name}: bases solved in ${(solve.ms / 1000).toFixed(2)} s (${cfg.channels} channels, ${cfg.layers} layers)`);
+  const rng = hostRng(opts.seed ^ 0xe41b);
+  const maxN = Math.max(...cfg.sizes);
+  const pool = spec.make(maxN, rng);
+  const testRaw = spec.make(cfg.nTest, rng);
+  const results: { model: ModelName; group: string; trainSize: number; testMSE: number; equivarianceError: number; seconds: number; epochs: number }[] = [];
+  for (const N of cfg.sizes) {
+    const trainRaw: SyntheticData = { ...pool, n: N, x: pool.x.subarray(0, N * pool.nIn), y: pool.y.subarray(0, N * pool.nOut) };
+    const st = standardization(spec.key, trainRaw);
+    const train = standardize(trainRaw, st);
+    const test = standardize(testRaw, st);
+    for (const model of cfg.models) {
+      const ck = model === "emlp" && N === (cfg.sizes.includes(1000) ? 1000 : maxN) ? join(opts.outDir, "checkpoint.safetensors") : null;
+      const r = await trainOne(spec, model, train, test, st.yStd, cfg, opts.seed, opts, ck);
+      opts.log(`${spec.name} N=${N} ${model}: test MSE ${r.testMSE.toExponential(3)}, equivariance error ${r.equivarianceError.toExponential(2)} (${r.epochs} epochs, ${r.seconds.toFixed(1)} s)`);
+      results.push({ model, group: G.name, trainSize: N, testMSE: r.testMSE, equivarianceError: r.equivarianceError, seconds: r.seconds, epochs: r.epochs });
+      writeFileSync(join(opts.outDir, "results.partial.json"), JSON.stringify(results, null, 2) + "\n");
+    }
+  }
+  const label: Record<ModelName, string> = { mlp: "MLP", "mlp-aug": "MLP + augmentation", emlp: `EMLP-${G.name}` };
+  writeFileSync(
+    join(opts.outDir, "test-mse.svg"),
+    await linePlot({
+      title: `${spec.name}: test MSE vs training-set size`,
+      series: cfg.models.map((m) => {
+        const rs = results.filter((r) => r.model === m);
+        return { name: label[m], x: rs.map((r) => r.trainSize), y: rs.map((r) => r.testMSE) };
+      }),
+      xLabel: "training-set size N",
+      yLabel: "test MSE",
+      logX: true,
+      logY: true,
+    }),
+  );
+  const out: ExperimentResults = {
+    task: spec.name,
+    description: spec.description,
+    results: results as unknown as JsonValue,
+    solveSeconds: solve.ms / 1000,
+    ...(solve384 ? { solveSeconds384: solve384.ms / 1000 } : {}),
+    basisCoefficients: solve.coefficients,
+    config: { quick: opts.quick, channels: cfg.channels, layers: cfg.layers, steps: cfg.steps, maxEpochs: cfg.maxEpochs, batch: "min(500, N)", lr: 3e-3, schedule: "cosine", nTest: cfg.nTest, maxRank: spec.maxRank ?? null, equivarianceSamples: cfg.samples, equivarianceDtype: "float32 wasm" },
+    seconds: (performance.now() - t0) / 1000,
+  };
+  writeFileSync(join(opts.outDir, "results.json"), JSON.stringify(out, null, 2) + "\n");
+  return out;
+}
+
+/** emlp-o5-invariant. */
+export const o5Task = { run: (opts: ExperimentOptions) => runTask(TASKS.o5!, opts) };
+/** emlp-o3-inertia. */
+export const inertiaTask = { run: (opts: ExperimentOptions) => runTask(TASKS.inertia!, opts) };
+/** emlp-lorentz. */
+export const lorentzTask = { run: (opts: ExperimentOptions) => runTask(TASKS.lorentz!, opts) };
+/** The task specs (for benchmarks). */
+export const emlpTasks = TASKS;
