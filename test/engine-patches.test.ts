@@ -7,10 +7,14 @@ import assert from "node:assert/strict";
 import {
   blockUntilReady,
   grad,
+  hessian,
   jit,
   jvp,
+  lax,
+  linearize,
   nn,
   numpy as np,
+  vjp,
   type Array as JArray,
   type Device,
 } from "@jax-js/jax";
@@ -201,8 +205,65 @@ test("patch (i): nn.softplus and nn.sigmoid stay finite (values and derivatives)
     const dsp = grad((v: JArray) => np.sum(nn.softplus(v)))(x()).dataSync();
     const dsig = grad((v: JArray) => np.sum(nn.sigmoid(v)))(x()).dataSync();
     // Unpatched: softplus = log(exp(x) + 1) is inf at x = 90 and its derivative inf/inf = NaN.
-    assert.deepEqual(Array.from(sp, (v) => Math.round(v * 1e4) / 1e4), [0, 0, 0.6931, 90, 200], `${device}: softplus ${Array.from(sp)}`);
-    assert.deepEqual(Array.from(dsp, (v) => Math.round(v * 1e4) / 1e4), [0, 0, 0.5, 1, 1], `${device}: softplus' ${Array.from(dsp)}`);
-    assert.deepEqual(Array.from(dsig, (v) => Math.round(v * 1e4) / 1e4), [0, 0, 0.25, 0, 0], `${device}: sigmoid' ${Array.from(dsig)}`);
+    assert.deepEqual(Array.from(sp as ArrayLike<number>, (v) => Math.round(v * 1e4) / 1e4), [0, 0, 0.6931, 90, 200], `${device}: softplus ${Array.from(sp)}`);
+    assert.deepEqual(Array.from(dsp as ArrayLike<number>, (v) => Math.round(v * 1e4) / 1e4), [0, 0, 0.5, 1, 1], `${device}: softplus' ${Array.from(dsp)}`);
+    assert.deepEqual(Array.from(dsig as ArrayLike<number>, (v) => Math.round(v * 1e4) / 1e4), [0, 0, 0.25, 0, 0], `${device}: sigmoid' ${Array.from(dsig)}`);
   }
+});
+
+// (j) Second-order autodiff leaked device buffers through zero tangents and jit.
+test("patch (j): grad of grad through stop_gradient, compare and jit (tanh, cosh) releases its buffers; vjp keeps cotangents aligned", async () => {
+  const jax = (await import("@jax-js/jax")) as unknown as { liveBuffers: (d?: Device) => number };
+  const x = np.array([0.1, -0.2, 0.3], { device: "wasm" });
+  const sum = (a: JArray) => np.sum(a);
+  const grad2 = (fn: (u: JArray) => JArray) => (v: JArray) => grad((w: JArray) => sum(grad((u: JArray) => sum(fn(u)))(w)))(v);
+  const t = [0.1, -0.2, 0.3].map(Math.tanh);
+  const cases: [string, (v: JArray) => JArray, number[] | number[][]][] = [
+    ["stopGradient(u)*u", grad2((u) => lax.stopGradient(u.ref).mul(u)), [0, 0, 0]],
+    ["less(u,0)*u", grad2((u) => np.less(u.ref, 0).astype(np.float32).mul(u)), [0, 0, 0]],
+    ["tanh", grad2(np.tanh), t.map((v) => -2 * v * (1 - v * v))],
+    ["cosh", grad2(np.cosh), [0.1, -0.2, 0.3].map(Math.cosh)],
+    ["jit(onesLike(u)*u)", grad2(jit((u: JArray) => np.onesLike(u.ref).mul(u))), [0, 0, 0]],
+    ["jit(where(u<0,1,-1)*u)", grad2(jit((u: JArray) => np.where(np.less(u.ref, 0), 1, -1).mul(u))), [0, 0, 0]],
+    ["hessian(sum tanh)", (v) => hessian((u: JArray) => sum(np.tanh(u)))(v), t.map((v, i) => t.map((_, j) => (i === j ? -2 * v * (1 - v * v) : 0)))],
+  ];
+  const leaks: string[] = [];
+  for (const [name, f, want] of cases) {
+    for (let i = 0; i < 2; i++) await f(x.ref).jsAsync(); // warm-up: jit compilation and caches
+    const before = jax.liveBuffers("wasm");
+    const calls = 4;
+    let got: unknown;
+    for (let i = 0; i < calls; i++) got = await f(x.ref).jsAsync();
+    const perCall = (jax.liveBuffers("wasm") - before) / calls;
+    if (perCall !== 0) leaks.push(`${name}: ${perCall}/call`);
+    const flat = (a: unknown): number[] => (Array.isArray(a) ? a.flatMap(flat) : [a as number]);
+    const d = maxRelDiff(flat(got), flat(want));
+    assert.ok(d < 1e-5, `${name}: ${JSON.stringify(got)} vs ${JSON.stringify(want)}`);
+  }
+  x.dispose();
+  assert.deepEqual(leaks, [], `live buffers leaked per call: ${leaks.join(", ")}`);
+
+  // A known (zero) tangent output used to be dropped from the linear jaxpr, shifting the
+  // cotangents of the outputs after it onto the wrong outputs.
+  // The cotangent of such an output (now a jaxpr constant) must be released too.
+  const f = (u: JArray) => [lax.stopGradient(u.ref), u.ref.mul(u)];
+  const pullback = () => {
+    const [ys, back] = vjp(f, [np.array([1, 2, 3], { device: "wasm" })]);
+    (ys as JArray[]).forEach((y) => y.dispose());
+    // [c, c, c] computed from non-uniform arrays (a uniform np.array is stored as a constant, without a buffer)
+    const computed = (c: number) => np.array([c, c, c + 1], { device: "wasm" }).sub(np.array([0, 0, 1], { device: "wasm" }));
+    const [ct] = back([computed(100), computed(1)]) as JArray[];
+    back.dispose();
+    return ct!;
+  };
+  await pullback().jsAsync();
+  const before = jax.liveBuffers("wasm");
+  const ct = pullback();
+  assert.deepEqual(await ct.jsAsync(), [2, 4, 6], "vjp of [stopGradient(u), u*u] with cotangents [100, 1]");
+  assert.equal(jax.liveBuffers("wasm") - before, 0, "vjp of [stopGradient(u), u*u] leaked buffers");
+  const [ys2, lin] = linearize(f, [np.array([1, 2, 3])]);
+  (ys2 as JArray[]).forEach((y) => y.dispose());
+  const tangents = lin(np.array([1, 1, 1])) as JArray[];
+  lin.dispose();
+  assert.deepEqual(tangents.map((v) => v.js()), [[0, 0, 0], [2, 4, 6]], "linearize of [stopGradient(u), u*u]");
 });
