@@ -44,6 +44,8 @@ interface TaskSpec {
   make: (n: number, rng: () => number) => SyntheticData;
   /** Largest tensor rank of the hidden reps. */
   maxRank?: number;
+  /** Hidden channels with --quick (inertia needs ≥ 108 so that uniformRep reaches rank 3: Σ m r rᵀ needs V ⊗ (V⊗V⊗V) in the bilinear). */
+  quickChannels: number;
 }
 
 const TASKS: Record<string, TaskSpec> = {
@@ -56,6 +58,7 @@ const TASKS: Record<string, TaskSpec> = {
     repIn: (G) => V(G).times(2),
     repOut: (G) => Scalar(G),
     make: o5Synthetic,
+    quickChannels: 64,
   },
   inertia: {
     name: "emlp-o3-inertia",
@@ -66,6 +69,7 @@ const TASKS: Record<string, TaskSpec> = {
     repIn: (G) => Scalar(G).times(5).sum(V(G).times(5)),
     repOut: (G) => T(2, 0, G),
     make: (n, rng) => inertia(n, rng, 5),
+    quickChannels: 128,
   },
   lorentz: {
     name: "emlp-lorentz",
@@ -77,6 +81,7 @@ const TASKS: Record<string, TaskSpec> = {
     repOut: (G) => Scalar(G),
     make: particleInteraction,
     maxRank: 2,
+    quickChannels: 64,
   },
 };
 
@@ -93,23 +98,18 @@ interface Config {
   models: ModelName[];
 }
 
-function config(quick: boolean): Config {
+function config(quick: boolean, spec: TaskSpec): Config {
   const models: ModelName[] = ["mlp", "mlp-aug", "emlp"];
-  if (quick) return { sizes: [1000], channels: 64, layers: 2, steps: 300, maxEpochs: 300, nTest: 2000, samples: 8, models };
+  if (quick) return { sizes: [1000], channels: spec.quickChannels, layers: 2, steps: 300, maxEpochs: 300, nTest: 2000, samples: 8, models };
   // Full: log-spaced 30..30000. 384 channels do not fit a 2-core budget; see results.config.
   return { sizes: [30, 100, 300, 1000, 3000, 10000, 30000], channels: 128, layers: 3, steps: 2000, maxEpochs: 1000, nTest: 5000, samples: 16, models };
 }
 
-/** Per-sample group action on host rows: out[k] = ρ(g_k) x[k]. */
-function actRows(rho: Float64Array[], x: Float64Array, n: number): Float64Array {
+/** Per-sample group action on host rows: out[k] = ρ(g_k) x[k] (structured ρ, no dense matrices). */
+function actRows(rep: Rep, gs: Float64Array[], x: Float64Array): Float64Array {
+  const n = rep.size;
   const out = new Float64Array(x.length);
-  rho.forEach((R, k) => {
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let j = 0; j < n; j++) s += R[i * n + j]! * x[k * n + j]!;
-      out[k * n + i] = s;
-    }
-  });
+  gs.forEach((g, k) => out.set(rep.rhoOp(g).apply(x.subarray(k * n, (k + 1) * n), 1), k * n));
   return out;
 }
 
@@ -173,8 +173,8 @@ async function trainOne(
       let yh: Float64Array = yb;
       if (model === "mlp-aug") {
         const gs = Array.from({ length: batch }, () => Gd.sample(rng));
-        xh = actRows(gs.map((g) => rinD.rho(g)), xb, train.nIn);
-        yh = routD.size === 1 ? yb : actRows(gs.map((g) => routD.rho(g)), yb, train.nOut);
+        xh = actRows(rinD, gs, xb);
+        yh = routD.size === 1 ? yb : actRows(routD, gs, yb);
       }
       t++;
       const out = step(params, optState, fromHost(xh, [batch, train.nIn], { dtype: "float32" }), fromHost(yh, [batch, train.nOut], { dtype: "float32" }), schedule(t - 1), t);
@@ -227,7 +227,7 @@ export function solveTime(spec: TaskSpec, channels: number, layers: number): { m
   const ms = performance.now() - t0;
   let coefficients = 0;
   for (const l of net.layers) {
-    const lin = (l as { basis?: { rank: number } }).basis;
+    const lin = (l as { basis?: { rank: number }; linear?: { basis: { rank: number } } }).linear?.basis ?? (l as { basis?: { rank: number } }).basis;
     if (lin) coefficients += lin.rank;
   }
   return { ms, coefficients };
@@ -236,7 +236,7 @@ export function solveTime(spec: TaskSpec, channels: number, layers: number): { m
 async function runTask(spec: TaskSpec, opts: ExperimentOptions): Promise<ExperimentResults> {
   const t0 = performance.now();
   await initEngine();
-  const cfg = config(opts.quick);
+  const cfg = config(opts.quick, spec);
   const G = spec.modelGroup();
   const solve = solveTime(spec, cfg.channels, cfg.layers);
   const solve384 = opts.quick ? null : solveTime(spec, 384, 3);

@@ -462,7 +462,11 @@ export interface EMLPBlockParams {
 }
 
 /** EMLP block: h = Linear(repIn → gated(repOut)) x; out = Gate(Bilinear(h) + h) : repIn → repOut. */
-export function EMLPBlock(repIn: Rep, repOut: Rep, opts: { dtype?: FloatDtype; bilinear?: boolean; solve?: SolveOptions } = {}): RepModule<EMLPBlockParams> {
+export function EMLPBlock(
+  repIn: Rep,
+  repOut: Rep,
+  opts: { dtype?: FloatDtype; bilinear?: boolean; solve?: SolveOptions } = {},
+): RepModule<EMLPBlockParams> & { linear: ReturnType<typeof EquivariantLinear>; bilinear: ReturnType<typeof EquivariantBilinear> } {
   const g = gated(repOut);
   const linear = EquivariantLinear(repIn, g, { dtype: opts.dtype, solve: opts.solve });
   const useBi = opts.bilinear !== false;
@@ -470,6 +474,8 @@ export function EMLPBlock(repIn: Rep, repOut: Rep, opts: { dtype?: FloatDtype; b
   const gate = GatedNonlinearity(repOut);
   return {
     kind: "EMLPBlock",
+    linear,
+    bilinear,
     repIn,
     repOut,
     inSize: repIn.size,
