@@ -9,7 +9,7 @@
  * epochs for small N, as EMLP). Augmentation: every sample of every batch is moved by its own
  * random group element, x ← ρ_in(g)x, y ← ρ_out(g)y.
  */
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { numpy as np, tree, type Array as JArray } from "@jax-js/jax";
 import { initEngine } from "../core/engine.js";
@@ -285,6 +285,7 @@ async function runTask(spec: TaskSpec, opts: ExperimentOptions): Promise<Experim
     seconds: (performance.now() - t0) / 1000,
   };
   writeFileSync(join(opts.outDir, "results.json"), JSON.stringify(out, null, 2) + "\n");
+  rmSync(join(opts.outDir, "results.partial.json"), { force: true });
   return out;
 }
 
