@@ -91,6 +91,12 @@ test("bench mlp-step --json prints the documented shape", async () => {
   const unknown = await cli(["bench", "nope"]);
   assert.notEqual(unknown.code, 0);
   assert.match(unknown.stderr, /unknown benchmark "nope"; available: all, mlp-step/);
+  const badData = await cli(["run", "mlp-fit", "--data", "fashion"]);
+  assert.notEqual(badData.code, 0);
+  assert.match(badData.stderr, /mlp-fit takes no --data option/);
+  const badSet = await cli(["run", "gcnn-rotmnist", "--data", "cifar"]);
+  assert.notEqual(badSet.code, 0);
+  assert.match(badSet.stderr, /gcnn-rotmnist has no data set "cifar"; available: mnist, fashion/);
   const badOnly = await cli(["tour", "--only", "nope"]);
   assert.notEqual(badOnly.code, 0);
   assert.match(badOnly.stderr, /unknown experiment "nope" in --only/);

@@ -77,7 +77,7 @@ function resultsTable(results: ExperimentResults): string {
 
 async function runExperiment(
   name: string,
-  o: { quick: boolean; seed: number; outDir: string; json: boolean },
+  o: { quick: boolean; seed: number; outDir: string; json: boolean; data?: string },
   io: CliIO,
 ): Promise<ExperimentResults> {
   const exp = findExperiment(name);
@@ -91,6 +91,7 @@ async function runExperiment(
       outDir: o.outDir,
       onProgress: (e) => progress.update(e),
       log: (msg) => io.err(msg),
+      ...(o.data !== undefined ? { data: o.data } : {}),
     });
   } finally {
     progress.stop();
@@ -147,12 +148,21 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .addOption(new Option("--seed <n>", "random seed").argParser(parseIntArg("--seed", 0)).default(0))
     .option("--out <dir>", "output folder (default runs/<name>-<timestamp>/)")
     .option("--json", "print the results as one JSON object on the last stdout line")
-    .action(async (name: string, o: { quick?: boolean; seed: number; out?: string; json?: boolean }, cmd: Command) => {
-      if (findExperiment(name) === undefined) {
+    .option("--data <set>", "data set, for experiments that offer several (e.g. gcnn-rotmnist: mnist, fashion)")
+    .action(async (name: string, o: { quick?: boolean; seed: number; out?: string; json?: boolean; data?: string }, cmd: Command) => {
+      const exp = findExperiment(name);
+      if (exp === undefined) {
         cmd.error(`error: unknown experiment ${JSON.stringify(name)}; available: ${experiments.map((e) => e.name).join(", ")}`);
       }
+      if (o.data !== undefined && !(exp.dataSets ?? []).includes(o.data)) {
+        cmd.error(
+          exp.dataSets
+            ? `error: ${name} has no data set ${JSON.stringify(o.data)}; available: ${exp.dataSets.join(", ")}`
+            : `error: ${name} takes no --data option (it has one built-in data set)`,
+        );
+      }
       const outDir = resolve(o.out ?? `runs/${name}-${timestamp()}`);
-      const results = await runExperiment(name, { quick: o.quick ?? false, seed: o.seed, outDir, json: o.json ?? false }, io);
+      const results = await runExperiment(name, { quick: o.quick ?? false, seed: o.seed, outDir, json: o.json ?? false, ...(o.data !== undefined ? { data: o.data } : {}) }, io);
       io.out(`${name}${o.quick ? " (quick)" : ""}, seed ${o.seed} → ${showPath(outDir)}`);
       io.out(resultsTable(results));
       if (o.json) io.out(JSON.stringify(results));

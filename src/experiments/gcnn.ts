@@ -5,7 +5,7 @@
  * element for P4M (comparable parameter counts), batch norm + ReLU, max-pool after layer 2,
  * group max at the end; Adam 1e-3, batch 64. Reports test error (mean ± std over seeds),
  * parameter counts and the invariance error of the logits under 90° rotations (and flips for
- * P4M). `gcnn-rotfashion` runs the same on rotated Fashion-MNIST (Debian dataset-fashion-mnist).
+ * P4M). With `--data fashion` it runs the same on rotated Fashion-MNIST (Debian dataset-fashion-mnist).
  *
  * Batch norm uses batch statistics also at test time (test batches of 500); the statistics of a
  * batch are invariant under rotating the whole batch, so the invariance check is unaffected.
@@ -164,7 +164,7 @@ export async function runOn(source: RotatedSource, opts: ExperimentOptions, over
   await initEngine();
   const cfg = { ...(opts.quick ? QUICK : FULL), ...override };
   const chosen = MODELS.filter((m) => override.models === undefined || override.models.includes(m.name));
-  const name = source === "mnist" ? "gcnn-rotmnist" : "gcnn-rotfashion";
+  const name = source === "mnist" ? "gcnn-rotmnist" : "gcnn-rotmnist --data fashion";
   const data = loadRotated({ source, seed: 0, onBuild: opts.log });
   opts.log(`${name}: ${data.cached ? "cached" : "built"} ${data.file}`);
   const nTrain = Math.min(cfg.nTrain, data.train.count);
@@ -272,12 +272,7 @@ export async function runOn(source: RotatedSource, opts: ExperimentOptions, over
   return results;
 }
 
-/** Runs gcnn-rotmnist (registered in ./index.ts). */
+/** Runs gcnn-rotmnist (registered in ./index.ts) on rotated MNIST, or Fashion-MNIST with `--data fashion`. */
 export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
-  return runOn("mnist", opts);
-}
-
-/** Runs gcnn-rotfashion: the same comparison on rotated Fashion-MNIST (needs Debian's dataset-fashion-mnist). */
-export async function runFashion(opts: ExperimentOptions): Promise<ExperimentResults> {
-  return runOn("fashion", opts);
+  return runOn(opts.data === "fashion" ? "fashion" : "mnist", opts);
 }

