@@ -149,6 +149,54 @@ test("gradients of the layers match finite differences (float64, cpu)", async ()
   }
 });
 
+test("feature-major EMLP path (batch-last layers, zero-padded contractions, permuted layouts) matches the batch-first layers, is equivariant and has correct gradients", async () => {
+  const G = SO(3);
+  const v = V(G);
+  // Types not contiguous (V, 1, V, V⊗V, 1): every layer takes its permutation fallback; and
+  // uniformRep hidden reps (contiguous, gates first): the gather-free path. Batch 8 pads the
+  // contractions to multiples of 4 (batch 3 does not).
+  const hiddens = [v.sum(Scalar(G), v, T(2, 0, G), Scalar(G)), uniformRep(40, G)];
+  const rin = v.sum(Scalar(G)).sum(v);
+  const rout = v.sum(Scalar(G));
+  for (const [h, hidden] of hiddens.entries())
+    for (const B of [8, 3]) {
+      const net = EMLP(rin, rout, G, { channels: hidden, layers: 2 });
+      const p = await paramsOn("cpu", "float64", () => net.init(makeKey(20 + h)));
+      const xh = hostNormal(B * rin.size, hostRng(21 + B));
+      const y = toFloat64(await withDevice("cpu", () => net.apply(tree.ref(p), fromHost(xh, [B, rin.size], { dtype: "float64" }))));
+      const yRef = toFloat64(
+        await withDevice("cpu", () => {
+          let a = fromHost(xh, [B, rin.size], { dtype: "float64" });
+          net.layers.forEach((l, i) => {
+            a = l.apply(tree.ref((p as unknown[])[i]) as never, a);
+          });
+          return a;
+        }),
+      );
+      let err = 0;
+      let scale = 0;
+      for (let i = 0; i < y.length; i++) {
+        err = Math.max(err, Math.abs(y[i]! - yRef[i]!));
+        scale = Math.max(scale, Math.abs(yRef[i]!));
+      }
+      assert.ok(err <= 1e-10 * Math.max(1, scale), `hidden ${h} B=${B}: feature-major vs batch-first ${err}`);
+      const eq = await assertEquivariant((x) => net.apply(tree.ref(p), x), {
+        group: G,
+        actIn: repAction(rin),
+        actOut: repAction(rout),
+        input: randn(B, rin.size, 30 + B),
+        samples: 2,
+      });
+      assert.ok(eq.maxError < 1e-9, `hidden ${h} B=${B}: equivariance ${eq.maxError}`);
+      if (B === 8) {
+        const host = tree.map((a: JArray) => ({ data: toFloat64(a.ref), shape: a.shape }), tree.ref(p) as never) as unknown as HostTree;
+        const rep = await gradcheck((pp) => np.sum(np.sin(net.apply(pp, fromHost(xh, [B, rin.size], { dtype: "float64" })))), host, { maxEntries: 24, rtol: 1e-5 });
+        assert.ok(rep.ok, `hidden ${h}: gradcheck`);
+      }
+      tree.dispose(p as never);
+    }
+});
+
 test("EMLP as the Hamiltonian of a Hamiltonian network: the field J∇H is SO(3)-equivariant on (q, p)", async () => {
   const G = SO(3);
   const v = V(G);

@@ -8,6 +8,13 @@
  * are copy-major. Each layer computes in the type-sorted order and folds the permutation back to
  * the rep's own order into its weight (one gather of the weight, none of the batch) when the
  * rep's types are not already contiguous.
+ *
+ * Speed (jax-js Wasm): a matmul runs on SIMD only when its operands are contiguous along the
+ * reduction axis with a reduction size divisible by 4, or contiguous/broadcast along the output's
+ * last axis with that size divisible by 4. Hidden sizes here (414, 164, 125, 25, 5) mostly are not,
+ * so the layers also run feature-major ([features, B], `applyT`): every forward and backward
+ * matmul then vectorises along the batch. W is built once per step as a materialised [nOut, nIn]
+ * matrix; the bilinear layer uses broadcast products reduced over small axes with the batch last.
  */
 import { nn, numpy as np, random, type Array as JArray, type DType, type Device } from "@jax-js/jax";
 import { getFloatDtype, toDType, type FloatDtype } from "../core/engine.js";
@@ -33,6 +40,13 @@ export interface RepModule<P = AnyParams> {
   init(key: JArray): P;
   /** [B, repIn.size] → [B, repOut.size]; consumes params and x. */
   apply(params: P, x: JArray): JArray;
+  /**
+   * The same map in the feature-major layout, [repIn.size, B] → [repOut.size, B] (consumes
+   * params and xT). With the batch on the last axis every matmul of the forward and backward pass
+   * is contiguous along the batch (SIMD on Wasm whatever the feature sizes, for B a multiple of 4);
+   * `chain`/`EMLP` run their layers in this layout when all of them provide it.
+   */
+  applyT?(params: P, xT: JArray): JArray;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -137,6 +151,39 @@ function checkInput(who: string, rep: Rep, x: JArray): void {
   }
 }
 
+function checkInputT(who: string, rep: Rep, xT: JArray): void {
+  if (xT.ndim !== 2 || xT.shape[0] !== rep.size) {
+    const shape = xT.shape;
+    xT.dispose();
+    throw new ShapeError(`${who}: feature-major input of shape ${fmtShape(shape)} does not match repIn ${rep.structure} of size ${rep.size}; expected [${rep.size}, B]`);
+  }
+}
+
+/**
+ * Feature-major matmul W [M, Kd] @ X [Kd, N] (X's last axis the batch), with the contraction
+ * padded with zeros to a multiple of 4 (W's columns, X's rows; both materialised by the
+ * concatenation). jax-js's Wasm matmul kernels vectorise along a contraction or output axis only
+ * when its size is a multiple of 4; the backward pass of W @ X produces X's cotangent batch-major
+ * ([N, Kd]), so without the padding the gradient kernels of contractions such as 125 = 5·25 or 25
+ * run scalar (10–50× slower). Padding keeps all three (forward, dW, dX) on SIMD.
+ */
+function mmFM(W: JArray, X: JArray, at: Placement): JArray {
+  const Kd = W.shape[1]!;
+  const pad = (4 - (Kd % 4)) % 4;
+  if (pad === 0 || X.shape[1]! % 4 !== 0) return np.matmul(W, X);
+  const M = W.shape[0]!;
+  const N = X.shape[1]!;
+  const Wp = np.concatenate([W, np.zeros([M, pad], at)], 1);
+  const Xp = np.concatenate([X, np.zeros([pad, N], at)], 0);
+  return np.matmul(Wp, Xp);
+}
+
+/** Rows [start, start+len) of a [N, B] array (keeps x alive). */
+function sliceRows(x: JArray, start: number, len: number): JArray {
+  if (start === 0 && len === x.shape[0]) return x.ref;
+  return x.ref.slice([start, start + len]);
+}
+
 function paramDtype(d: FloatDtype | undefined): DType {
   return toDType(d ?? getFloatDtype());
 }
@@ -188,11 +235,17 @@ function tryBasis(repIn: Rep, repOut: Rep, opts?: SolveOptions): EquivariantBasi
   }
 }
 
-/** Block (out type g, in type g') of Wᵀ [n·ni, m·no] from coefficients C [m·n, r] and Qᵀ [r, no·ni]. */
-function blockWt(C: JArray, QT: JArray, m: number, n: number, no: number, ni: number): JArray {
-  const P = np.matmul(C, QT); // [m·n, no·ni]
-  if (no === 1 && ni === 1) return m === 1 || n === 1 ? P.reshape([n, m]) : P.reshape([m, n]).transpose([1, 0]);
-  return P.reshape([m, n, no, ni]).transpose([1, 3, 0, 2]).reshape([n * ni, m * no]);
+/**
+ * Block (out type g, in type g') of W [m·no, n·ni] from coefficients C [m·n, r] and the basis
+ * Q [no·ni, r] (contiguous, reduction axis last): W[b,o,a,i] = Σ_r C[b·n+a, r] Q[o·ni+i, r].
+ * Rank 1 is a broadcast product (no matmul with a reduction of size 1); scalar types need no
+ * transpose. The transpose of a non-scalar block is materialised by the concatenation that
+ * assembles W (its pieces are computed in their own kernels).
+ */
+function blockW(C: JArray, Q: JArray, m: number, n: number, no: number, ni: number, r: number): JArray {
+  const P = r === 1 ? C.mul(Q.reshape([1, no * ni])) : np.matmul(C, Q.transpose([1, 0])); // [m·n, no·ni]
+  if (no === 1 && ni === 1) return P.reshape([m, n]);
+  return P.reshape([m, n, no, ni]).transpose([0, 2, 1, 3]).reshape([m * no, n * ni]);
 }
 
 /**
@@ -215,34 +268,37 @@ export function EquivariantLinear(
   // Block lookup by (out type, in type).
   const blockOf = new Map<string, number>();
   basis.blocks.forEach((b, i) => blockOf.set(`${b.outRep.structure}|${b.inRep.structure}`, i));
-  const QT = basis.blocks.map((b) => transposeHost(b.basis, b.outRep.size * b.inRep.size, b.rank));
+  // Basis blocks as stored ([no·ni, r], row-major) are already the contiguous Q of blockW.
+  const Qh = basis.blocks.map((b) => b.basis);
   const biasBlockOf = new Map<string, number>();
   biasBasis?.blocks.forEach((b, i) => biasBlockOf.set(b.outRep.structure, i));
   const bQT = biasBasis?.blocks.map((b) => transposeHost(b.basis, b.outRep.size, b.rank)) ?? [];
 
-  const weight = (p: EquivariantLinearParams, like: Placement): JArray => {
+  /** W [nOut, nIn] in the reps' own order (out-major: x @ Wᵀ reduces over W's last axis). */
+  const weightMat = (p: EquivariantLinearParams, like: Placement): JArray => {
     const rows: JArray[] = [];
-    for (const gi of Lin.groups) {
+    for (const go of Lout.groups) {
       const cols: JArray[] = [];
-      for (const go of Lout.groups) {
+      for (const gi of Lin.groups) {
         const k = blockOf.get(`${go.rep.structure}|${gi.rep.structure}`);
         const n = gi.count;
         const m = go.count;
         const ni = gi.rep.size;
         const no = go.rep.size;
-        if (k === undefined) cols.push(np.zeros([n * ni, m * no], like));
+        if (k === undefined) cols.push(np.zeros([m * no, n * ni], like));
         else {
           const b = basis.blocks[k]!;
-          cols.push(blockWt(p.w[k]!, constAt(QT[k]!, [b.rank, no * ni], like), m, n, no, ni));
+          cols.push(blockW(p.w[k]!, constAt(Qh[k]!, [no * ni, b.rank], like), m, n, no, ni, b.rank));
         }
       }
       rows.push(cols.length === 1 ? cols[0]! : np.concatenate(cols, 1));
     }
     let W = rows.length === 1 ? rows[0]! : np.concatenate(rows, 0);
-    if (!Lin.identity) W = np.take(W, indexArray(Lin.inv, like), 0);
-    if (!Lout.identity) W = np.take(W, indexArray(Lout.inv, like), 1);
+    if (!Lout.identity) W = np.take(W, indexArray(Lout.inv, like), 0);
+    if (!Lin.identity) W = np.take(W, indexArray(Lin.inv, like), 1);
     return W;
   };
+  const weight = (p: EquivariantLinearParams, like: Placement): JArray => weightMat(p, like).transpose([1, 0]);
   const biasVec = (p: EquivariantLinearParams, like: Placement): JArray | null => {
     if (biasBasis === null) return null;
     const parts: JArray[] = [];
@@ -289,10 +345,20 @@ export function EquivariantLinear(
     apply(p, x) {
       checkInput("EquivariantLinear", repIn, x);
       const at = placement(x);
-      const W = weight(p, at);
-      let y = np.matmul(x, W);
+      // W is materialised [nOut, nIn] (a concatenation, a gather or a block product); its
+      // transposed view keeps the reduction axis contiguous, which keeps the matmul on SIMD.
+      const W = weightMat(p, at);
+      let y = np.matmul(x, W.transpose([1, 0]));
       const bv = biasVec(p, at);
       if (bv !== null) y = y.add(bv);
+      return y;
+    },
+    applyT(p, xT) {
+      checkInputT("EquivariantLinear", repIn, xT);
+      const at = placement(xT);
+      let y = mmFM(weightMat(p, at), xT, at); // [nOut, B]
+      const bv = biasVec(p, at);
+      if (bv !== null) y = y.add(bv.reshape([nOut, 1]));
       return y;
     },
   };
@@ -309,7 +375,7 @@ function transposeHost(a: Float64Array, rows: number, cols: number): Float64Arra
 
 export interface EquivariantBilinearParams {
   [k: string]: JArray[];
-  /** One weight per active block, [n·K, m]. */
+  /** One weight per active block, [m, K·n] (out copy; selected source copy, input copy). */
   w: JArray[];
 }
 
@@ -323,10 +389,26 @@ interface BilinearBlock {
 }
 
 /**
+ * A contiguous copy of a (transposed) view inside jit: the multiplication by a non-literal one is
+ * not folded away, so jit materialises it in its own elementwise kernel and a matmul reading it
+ * sees a contiguous operand (a transposed view reaching a matmul runs on the scalar path).
+ */
+function contiguous(x: JArray, one: JArray): JArray {
+  return x.mul(one.ref);
+}
+
+/**
  * EMLP's cheap equivariant bilinear layer: y = 0.1·W(x)·x, where each block of W(x) whose type
  * b ⊗ a* (b a summand type of repOut, a of repIn) equals a non-scalar summand type c of x is a
  * learned combination of (up to dim c) copies of c in x. Equivariant because W(g·x) = ρ_out W(x) ρ_in⁻¹.
  * Weights ~ N(0, 1) as EMLP. repIn and repOut share the group.
+ *
+ * Per block (m copies of out type b of size no, n copies of in type a of size ni, K copies of
+ * c = b ⊗ a*, weight w [m, K·n]): y[b,o] = Σ_{k,a,i} w[b, k·n+a] c_k[o,i] x_a[i], computed as
+ * - ni = 1 (scalar inputs): t = x_a @ wᵀ [B, m, K] (one 2-D matmul), then y = t @ c per sample;
+ * - otherwise: z[k,o,a] = Σ_i c_k[o,i] x_a[i] per sample (a batched matmul reducing over the
+ *   contiguous i), then one 2-D matmul [B·no, K·n] @ wᵀ.
+ * Every matmul operand is contiguous along its reduction axis.
  */
 export function EquivariantBilinear(repIn: Rep, repOut: Rep, opts: { dtype?: FloatDtype; scale?: number } = {}): RepModule<EquivariantBilinearParams> & { blocks: number; weights: number } {
   if (repIn.G.key !== repOut.G.key) throw new ConfigError(`EquivariantBilinear: repIn is a representation of ${repIn.G.name} but repOut of ${repOut.G.name}`);
@@ -357,12 +439,13 @@ export function EquivariantBilinear(repIn: Rep, repOut: Rep, opts: { dtype?: Flo
     init(key) {
       const dtype = paramDtype(opts.dtype);
       const keys = blocks.length > 0 ? splitKey(key, blocks.length) : (key.dispose(), []);
-      return { w: blocks.map((b, i) => random.normal(keys[i]!, [b.inp.count * b.K, b.out.count]).astype(dtype)) };
+      return { w: blocks.map((b, i) => random.normal(keys[i]!, [b.out.count, b.K * b.inp.count]).astype(dtype)) };
     },
     apply(p, x) {
       checkInput("EquivariantBilinear", repIn, x);
       const B = x.shape[0]!;
       const at = placement(x);
+      const one = np.ones([1], at);
       const xs = Lin.identity ? x : np.take(x, indexArray(Lin.perm, at), 1);
       const outParts = new Map<TypeGroupInfo, JArray>();
       blocks.forEach((b, k) => {
@@ -371,23 +454,72 @@ export function EquivariantBilinear(repIn: Rep, repOut: Rep, opts: { dtype?: Flo
         const m = b.out.count;
         const n = b.inp.count;
         const K = b.K;
+        const w = p.w[k]!; // [m, K·n]
         const src = sliceCols(xs, b.src.sortedOffset, K * b.src.rep.size); // [B, K·no·ni]
-        const xa = sliceCols(xs, b.inp.sortedOffset, n * ni).reshape([B, n, ni]);
-        // z[B, K·no, n] = Σ_i x_c[B, K·no, i] x_a[B, n, i]
-        const z = np.matmul(src.reshape([B, K * no, ni]), xa.transpose([0, 2, 1]));
-        // [B, K, no, n] → [B, no, n, K] → [B·no, n·K] @ w [n·K, m] → [B, no, m] → [B, m, no]
-        const zz = z.reshape([B, K, no, n]).transpose([0, 2, 3, 1]).reshape([B * no, n * K]);
-        let yb = np.matmul(zz, p.w[k]!);
-        yb = no === 1 ? yb.reshape([B, m]) : yb.reshape([B, no, m]).transpose([0, 2, 1]).reshape([B, m * no]);
+        const xa = sliceCols(xs, b.inp.sortedOffset, n * ni); // [B, n·ni]
+        let yb: JArray; // [B, m·no]
+        if (ni === 1) {
+          // t[B, m, K] = Σ_a x_a w[b, k, a]; y[B, m, no] = t @ c (c as contiguous [B, no, K]).
+          const t = np.matmul(xa, w.reshape([m * K, n]).transpose([1, 0])).reshape([B, m, K]);
+          const cT = contiguous(src.reshape([B, K, no]).transpose([0, 2, 1]), one); // [B, no, K]
+          yb = np.matmul(t, cT.transpose([0, 2, 1])).reshape([B, m * no]);
+        } else {
+          // z[B, K·no, n] = Σ_i c[B, K·no, i] x_a[B, n, i]
+          const z = np.matmul(src.reshape([B, K * no, ni]), xa.reshape([B, n, ni]).transpose([0, 2, 1]));
+          if (no === 1) yb = np.matmul(z.reshape([B, K * n]), w.transpose([1, 0]));
+          else {
+            const zz = contiguous(z.reshape([B, K, no, n]).transpose([0, 2, 1, 3]), one).reshape([B * no, K * n]);
+            yb = np.matmul(zz, w.transpose([1, 0])).reshape([B, no, m]).transpose([0, 2, 1]).reshape([B, m * no]);
+          }
+        }
         const prev = outParts.get(b.out);
         outParts.set(b.out, prev === undefined ? yb : prev.add(yb));
       });
-      const parts = Lout.groups.map(
-        (g) => outParts.get(g) ?? np.zeros([B, g.count * g.rep.size], at),
-      );
+      one.dispose();
+      const parts = Lout.groups.map((g) => outParts.get(g) ?? np.zeros([B, g.count * g.rep.size], at));
       xs.dispose();
       let y = parts.length === 1 ? parts[0]! : np.concatenate(parts, 1);
       if (!Lout.identity) y = np.take(y, indexArray(Lout.inv, at), 1);
+      return y.mul(scale);
+    },
+    applyT(p, xT) {
+      checkInputT("EquivariantBilinear", repIn, xT);
+      const B = xT.shape[1]!;
+      const at = placement(xT);
+      const xs = Lin.identity ? xT : np.take(xT, indexArray(Lin.perm, at), 0);
+      const outParts = new Map<TypeGroupInfo, JArray>();
+      blocks.forEach((b, k) => {
+        const no = b.out.rep.size;
+        const ni = b.inp.rep.size;
+        const m = b.out.count;
+        const n = b.inp.count;
+        const K = b.K;
+        const w = p.w[k]!; // [m, K·n]
+        const c = sliceRows(xs, b.src.sortedOffset, K * b.src.rep.size); // [K·no·ni, B]
+        const xa = sliceRows(xs, b.inp.sortedOffset, n * ni); // [n·ni, B]
+        let yb: JArray; // [m·no, B]
+        // Contract x_a with w first (t: m·K·ni per sample) or x_a with c first (z: K·n·no per sample).
+        const costT = m * K * n * ni + m * no * K * ni;
+        const costZ = K * n * no * ni + m * K * n * no;
+        if (costT <= costZ) {
+          const t = mmFM(w.reshape([m * K, n]), xa.reshape([n, ni * B]), at); // [m·K, ni·B]
+          if (ni === 1) yb = t.reshape([m, K, 1, B]).mul(c.reshape([1, K, no, B])).sum(1);
+          else {
+            const cc = c.reshape([K, no, ni, B]).transpose([1, 0, 2, 3]).reshape([1, no, K, ni, B]);
+            yb = t.reshape([m, 1, K, ni, B]).mul(cc).sum([2, 3]);
+          }
+        } else {
+          const z = c.reshape([K, 1, no, ni, B]).mul(xa.reshape([1, n, 1, ni, B])).sum(3); // [K, n, no, B]
+          yb = mmFM(w, z.reshape([K * n, no * B]), at);
+        }
+        yb = yb.reshape([m * no, B]);
+        const prev = outParts.get(b.out);
+        outParts.set(b.out, prev === undefined ? yb : prev.add(yb));
+      });
+      const parts = Lout.groups.map((g) => outParts.get(g) ?? np.zeros([g.count * g.rep.size, B], at));
+      xs.dispose();
+      let y = parts.length === 1 ? parts[0]! : np.concatenate(parts, 0);
+      if (!Lout.identity) y = np.take(y, indexArray(Lout.inv, at), 0);
       return y.mul(scale);
     },
   };
@@ -402,22 +534,28 @@ function sliceCols(x: JArray, start: number, len: number): JArray {
 // ---------------------------------------------------------------------------------------------
 // Gated nonlinearity
 
-/** rep ⊕ k·Scalar: one extra scalar gate per non-scalar summand of rep (EMLP's `gated`). */
+/**
+ * k·Scalar ⊕ rep: one extra scalar gate per non-scalar summand of rep (EMLP's `gated`, with the
+ * gates placed first so that a rep whose types are contiguous with scalars first, as
+ * `uniformRep`, stays type-contiguous: its layers then need no permutation of the batch).
+ */
 export function gated(rep: Rep): Rep {
   const k = rep.summands().filter((s) => !isScalarType(s)).length;
-  return k === 0 ? rep : directSum(rep, ...Array.from({ length: k }, () => Scalar(rep.G)));
+  return k === 0 ? rep : directSum(...Array.from({ length: k }, () => Scalar(rep.G)), rep);
 }
 
-/** For each coordinate of rep: the index in gated(rep) of its gate (itself for scalars). */
+/** For each coordinate of rep: the index in gated(rep) of its gate (its own position for scalars). */
 export function gateIndices(rep: Rep): Int32Array {
+  const ss = rep.summands();
+  const k = ss.filter((s) => !isScalarType(s)).length;
   const idx = new Int32Array(rep.size);
   let off = 0;
-  let k = 0;
-  for (const s of rep.summands()) {
-    if (isScalarType(s)) idx[off] = off;
+  let j = 0;
+  for (const s of ss) {
+    if (isScalarType(s)) idx[off] = k + off;
     else {
-      for (let i = 0; i < s.size; i++) idx[off + i] = rep.size + k;
-      k++;
+      for (let i = 0; i < s.size; i++) idx[off + i] = j;
+      j++;
     }
     off += s.size;
   }
@@ -425,13 +563,23 @@ export function gateIndices(rep: Rep): Int32Array {
 }
 
 /**
- * Gated nonlinearity: input gated(rep) [B, rep.size + k], output [B, rep.size]; each non-scalar
- * summand is multiplied by σ(its gate), each scalar s becomes s·σ(s) (swish).
+ * Gated nonlinearity: input gated(rep) [B, k + rep.size], output [B, rep.size]; each non-scalar
+ * summand is multiplied by σ(its gate), each scalar s becomes s·σ(s) (swish). When rep's types
+ * are contiguous, each type group is one broadcast product of column slices (no gather).
  */
 export function GatedNonlinearity(rep: Rep): RepModule<Record<string, never>> {
   const repIn = gated(rep);
   const gates = gateIndices(rep);
-  const keep = Int32Array.from({ length: rep.size }, (_, i) => i);
+  const k = repIn.size - rep.size;
+  const keep = Int32Array.from({ length: rep.size }, (_, i) => k + i);
+  const L = typeLayout(rep);
+  // Contiguous type groups: [value offset, copies, size, gate offset (−1 for scalars)].
+  const segs: [number, number, number, number][] | null = L.identity
+    ? L.groups.map((g) => [g.sortedOffset, g.count, g.rep.size, isScalarType(g.rep) ? -1 : gates[g.sortedOffset]!])
+    : null;
+  if (segs !== null)
+    for (const [off, cnt, sz, go] of segs) if (go >= 0) for (let c = 0; c < cnt; c++) if (gates[off + c * sz] !== go + c) segs.length = 0;
+  const fast = segs !== null && segs.length > 0;
   return {
     kind: "GatedNonlinearity",
     repIn,
@@ -445,8 +593,37 @@ export function GatedNonlinearity(rep: Rep): RepModule<Record<string, never>> {
     apply(_p, x) {
       checkInput("GatedNonlinearity", repIn, x);
       const at = placement(x);
+      if (fast) {
+        const B = x.shape[0]!;
+        const parts = segs!.map(([off, cnt, sz, go]) => {
+          const v = sliceCols(x, k + off, cnt * sz);
+          if (go < 0) return nn.sigmoid(v.ref).mul(v);
+          const g = nn.sigmoid(sliceCols(x, go, cnt)).reshape([B, cnt, 1]);
+          return g.mul(v.reshape([B, cnt, sz])).reshape([B, cnt * sz]);
+        });
+        x.dispose();
+        return parts.length === 1 ? parts[0]! : np.concatenate(parts, 1);
+      }
       const g = nn.sigmoid(np.take(x.ref, indexArray(gates, at), 1));
-      const v = repIn.size === rep.size ? x : np.take(x, indexArray(keep, at), 1);
+      const v = k === 0 ? x : np.take(x, indexArray(keep, at), 1);
+      return g.mul(v);
+    },
+    applyT(_p, xT) {
+      checkInputT("GatedNonlinearity", repIn, xT);
+      const at = placement(xT);
+      if (fast) {
+        const B = xT.shape[1]!;
+        const parts = segs!.map(([off, cnt, sz, go]) => {
+          const v = sliceRows(xT, k + off, cnt * sz);
+          if (go < 0) return nn.sigmoid(v.ref).mul(v);
+          const g = nn.sigmoid(sliceRows(xT, go, cnt)).reshape([cnt, 1, B]);
+          return g.mul(v.reshape([cnt, sz, B])).reshape([cnt * sz, B]);
+        });
+        xT.dispose();
+        return parts.length === 1 ? parts[0]! : np.concatenate(parts, 0);
+      }
+      const g = nn.sigmoid(np.take(xT.ref, indexArray(gates, at), 0));
+      const v = k === 0 ? xT : np.take(xT, indexArray(keep, at), 0);
       return g.mul(v);
     },
   };
@@ -490,6 +667,12 @@ export function EMLPBlock(
       const pre = useBi && bilinear.weights > 0 ? bilinear.apply(p.bilinear, h.ref).add(h) : (p.bilinear.w.forEach((w) => w.dispose()), h);
       return gate.apply({}, pre);
     },
+    applyT(p, xT) {
+      checkInputT("EMLPBlock", repIn, xT);
+      const h = linear.applyT!(p.linear, xT);
+      const pre = useBi && bilinear.weights > 0 ? bilinear.applyT!(p.bilinear, h.ref).add(h) : (p.bilinear.w.forEach((w) => w.dispose()), h);
+      return gate.applyT!({}, pre);
+    },
   };
 }
 
@@ -515,6 +698,7 @@ export function chain(...layers: RepModule[]): RepModule<AnyParams[]> & { layers
   }
   const first = layers[0]!;
   const last = layers[layers.length - 1]!;
+  const allT = layers.every((l) => l.applyT !== undefined);
   return {
     kind: "chain",
     layers,
@@ -529,12 +713,34 @@ export function chain(...layers: RepModule[]): RepModule<AnyParams[]> & { layers
     apply(p, x) {
       checkInput(`${first.kind} (layer 1)`, first.repIn, x);
       if (!Array.isArray(p) || p.length !== layers.length) throw new ShapeError(`chain: expected ${layers.length} parameter entries, got ${Array.isArray(p) ? p.length : typeof p}`);
+      if (allT) {
+        // Feature-major through the whole chain: one transpose in (materialised by a product with a
+        // non-literal one, so the first matmul reads a contiguous operand) and one out.
+        const B = x.shape[0]!;
+        const one = np.ones([1], placement(x));
+        let hT = x.transpose([1, 0]).mul(one);
+        layers.forEach((l, i) => {
+          hT = l.applyT!(p[i], hT);
+        });
+        return last.outSize === 1 ? hT.reshape([B, 1]) : hT.transpose([1, 0]);
+      }
       let h = x;
       layers.forEach((l, i) => {
         h = l.apply(p[i], h);
       });
       return h;
     },
+    ...(allT
+      ? {
+          applyT(p: AnyParams[], xT: JArray) {
+            let hT = xT;
+            layers.forEach((l, i) => {
+              hT = l.applyT!(p[i], hT);
+            });
+            return hT;
+          },
+        }
+      : {}),
   };
 }
 
