@@ -1,13 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { jit, numpy as np, tree, type Array as JArray } from "@jax-js/jax";
+import { grad, jit, numpy as np, tree, type Array as JArray } from "@jax-js/jax";
 import { initEngine, withDevice } from "../src/core/engine.js";
 import { NonFiniteError } from "../src/core/errors.js";
 import { fromHost, toFloat64 } from "../src/core/host.js";
 import { hostNormal, hostRng, makeKey } from "../src/core/rng.js";
 import type { Params } from "../src/core/tree.js";
 import { doublePendulumSamples, hostArray } from "../src/data/trajectories.js";
-import { convexInit, rolloutModel, wrapAngle } from "../src/experiments/lnn.js";
+import { cappedL1, convexInit, rolloutModel, wrapAngle } from "../src/experiments/lnn.js";
 import { mlpInputDerivs } from "../src/nn/input-derivs.js";
 import { MLP, type MLPParams } from "../src/nn/layers.js";
 import { doublePendulumCanonical } from "../src/physics/canonical.js";
@@ -143,4 +143,16 @@ test("convexInit: ∂²L/∂q̇² positive definite at every training state at i
   assert.equal(indefinite(convexInit([4, 64, 64, 1], 3)), 0);
   assert.equal(indefinite(convexInit([4, 32, 32, 32, 1], makeKey(4))), 0);
   assert.ok(indefinite(MLP([4, 64, 64, 1], { activation: "softplus" }).init(makeKey(3))) > 50);
+});
+
+test("cappedL1: L1 below the cap, logarithmic tail above it (gradient sign·cap/|e|)", () => {
+  const target = np.array(Float32Array.from([0, 0, 0, 0]), { shape: [2, 2] });
+  const predv = Float32Array.from([1, -2, 300, -500]);
+  const loss = cappedL1(np.array(predv, { shape: [2, 2] }), target.ref, 200).item() as number;
+  const want = (1 + 2 + 200 * (1 + Math.log(1.5)) + 200 * (1 + Math.log(2.5))) / 4;
+  assert.ok(Math.abs(loss - want) < 1e-3, `loss ${loss} vs ${want}`);
+  const g = Array.from(grad((p: JArray) => cappedL1(p, target.ref, 200))(np.array(predv, { shape: [2, 2] })).dataSync() as Float32Array);
+  const gWant = [0.25, -0.25, (0.25 * 200) / 300, (-0.25 * 200) / 500];
+  g.forEach((v, i) => assert.ok(Math.abs(v - gWant[i]!) < 1e-6, `grad[${i}] ${v} vs ${gWant[i]}`));
+  target.dispose();
 });
