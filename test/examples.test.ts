@@ -1,0 +1,25 @@
+/** The README's example is examples/quickstart.ts, and it runs. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { promisify } from "node:util";
+
+test("README quickstart block equals examples/quickstart.ts (import paths aside)", () => {
+  const readme = readFileSync("README.md", "utf8");
+  const m = /<!-- quickstart -->\n```ts\n([\s\S]*?)```/.exec(readme);
+  assert.ok(m, "README has a <!-- quickstart --> ts block");
+  const example = readFileSync("examples/quickstart.ts", "utf8");
+  const body = example.slice(example.indexOf("import { numpy"));
+  const asPackage = body.replace(/"\.\.\/src\/index\.js"/g, '"noether"').replace(/"\.\.\/src\/testing\/index\.js"/g, '"noether/testing"');
+  assert.equal(m[1], asPackage);
+});
+
+test("examples/quickstart.ts runs: MLP fits, EMLP is exactly invariant, gradcheck passes", { timeout: 120_000 }, async () => {
+  const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "examples/quickstart.ts"], { timeout: 120_000 });
+  const mse = Number(/train MSE (\S+)/.exec(stdout)?.[1]);
+  assert.ok(mse < 1e-2, `MLP train MSE ${mse}`);
+  const eq = Number(/max equivariance error (\S+)/.exec(stdout)?.[1]);
+  assert.ok(eq < 1e-9, `EMLP equivariance error ${eq}`);
+  assert.match(stdout, /gradcheck: 3 entries/);
+});
