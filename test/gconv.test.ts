@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { numpy as np, tree, type Array as JArray } from "@jax-js/jax";
+import { numpy as np, tree, valueAndGrad, type Array as JArray } from "@jax-js/jax";
 import { initEngine, withDevice, type FloatDtype } from "../src/core/engine.js";
 import { ShapeError } from "../src/core/errors.js";
 import { fromHost } from "../src/core/host.js";
@@ -140,6 +140,36 @@ test("gradcheck: filter expansion (one gather) and tap convolution are different
   };
   const rep = await gradcheck(f, { data: hostNormal(2 * 1 * 4 * 9, hostRng(18)), shape: [2, 1, 4, 3, 3] }, { maxEntries: 24 });
   assert.ok(rep.ok);
+});
+
+test("impl \"taps\": the dense matmul where the kernel covers the map (lifting and group) agrees with tap matmuls, values and gradients (float64, cpu)", async () => {
+  await withDevice("cpu", async () => {
+    const cases = [
+      { name: "lifting p4, dense", layer: (impl: "taps" | "taps-only") => liftingConv(P4, 2, 3, { impl }), x: [2, 3, 3, 3] },
+      { name: "p4m head, dense", layer: (impl: "taps" | "taps-only") => groupConv(P4M, 2, 3, { kernel: 4, bias: true, impl }), x: [2, 8, 3, 4, 4] },
+    ];
+    for (const c of cases) {
+      const fast = c.layer("taps");
+      const ref = c.layer("taps-only");
+      const p = fast.init(makeKey(21));
+      for (const [k, v] of Object.entries(p)) p[k] = v.astype(np.float64);
+      if (p.b !== undefined) p.b = fromHost(hostNormal(p.b.size, hostRng(23)), p.b.shape, { dtype: "float64" });
+      const x = fromHost(hostNormal(c.x.reduce((a, b) => a * b, 1), hostRng(22)), c.x, { dtype: "float64" });
+      const loss = (layer: typeof fast) => (pp: typeof p, xx: JArray) => np.sum(np.square(layer.apply(pp, xx)));
+      const [va, ga] = valueAndGrad(loss(fast), { argnums: [0, 1] })(tree.ref(p), x.ref);
+      const [vb, gb] = valueAndGrad(loss(ref), { argnums: [0, 1] })(p, x);
+      const [a, b] = [va.item(), vb.item()];
+      assert.ok(Math.abs(a - b) < 1e-9 * Math.abs(b), c.name);
+      const la = tree.leaves(ga) as JArray[];
+      const lb = tree.leaves(gb) as JArray[];
+      assert.equal(la.length, lb.length);
+      for (let i = 0; i < la.length; i++) {
+        assert.deepEqual(la[i]!.shape, lb[i]!.shape);
+        const d = la[i]!.sub(lb[i]!).dataSync();
+        assert.ok(Math.max(...Array.from(d, Math.abs)) < 1e-10, `${c.name}: gradient ${i}`);
+      }
+    }
+  });
 });
 
 test("bad input: wrong rank, channel count, group axis, non-square images, tiny maps → ShapeError", () => {

@@ -209,6 +209,43 @@ export function expandFilter(group: PlaneGroup, w: JArray, lifting: boolean): JA
 }
 
 /**
+ * The expanded filter bank as one dense matrix [O·G, C·Gin·k²] (column (c, s, t), t the tap)
+ * from W, by one gather (differentiable). Used when the kernel covers the whole input (the
+ * classifier head: k×k kernel on a k×k map → 1×1), where the convolution is one matmul.
+ * Consumes w.
+ */
+export function expandFilterDense(group: PlaneGroup, w: JArray, lifting: boolean): JArray {
+  const O = w.shape[0]!;
+  const C = w.shape[1]!;
+  const k = w.shape[w.ndim - 1]!;
+  const G = group.order;
+  const Gin = lifting ? 1 : G;
+  const key = `dense:${group.name}:${O}:${C}:${k}:${lifting}`;
+  let map = indexCache.get(key);
+  if (map === undefined) {
+    const taps = cachedIndex(group, O, C, k, lifting); // [(t, og, cs)]
+    const k2 = k * k;
+    const rows = O * G;
+    const cols = C * Gin;
+    map = new Int32Array(taps.length);
+    for (let t = 0; t < k2; t++) for (let r = 0; r < rows; r++) for (let q = 0; q < cols; q++) map[(r * cols + q) * k2 + t] = taps[(t * rows + r) * cols + q]!;
+    indexCache.set(key, map);
+  }
+  const idx = np.array(map, { dtype: np.int32 });
+  return np.take(w.reshape([-1]), idx, 0).reshape([O * G, C * Gin * k * k]);
+}
+
+/**
+ * Convolution whose k×k kernel covers the whole k×k input ("valid" → 1×1 output) as one matmul:
+ * dense [O', C'·k²] @ x [C', B, k, k] → [O', B, 1, 1]. Consumes both.
+ */
+export function denseConv(dense: JArray, x: JArray): JArray {
+  const [Cp, B, H, W] = x.shape as [number, number, number, number];
+  const cols = np.transpose(x.reshape([Cp, B, H * W]), [0, 2, 1]).reshape([Cp * H * W, B]);
+  return np.matmul(dense, cols).reshape([dense.shape[0]!, B, 1, 1]);
+}
+
+/**
  * "Valid" correlation of x [C', B, H, W] with tap matrices taps [k², O', C'] → [O', B, H−k+1, W−k+1]:
  * y[:, p] = Σ_t taps[t] @ xflat[:, p + dy·W + dx] on the flat grid, then cropped. Consumes both.
  */
@@ -242,8 +279,13 @@ export function laxConv(taps: JArray, x: JArray, k: number): JArray {
   return np.transpose(y, [1, 0, 2, 3]);
 }
 
-/** Convolution implementation: tap matmuls (default) or `lax.convGeneralDilated`. */
-export type ConvImpl = "taps" | "lax";
+/**
+ * Convolution implementation: "taps" (default): tap matmuls, and a single dense matmul where
+ * the kernel covers the whole input (the classifier head: 16 tap matmuls on a 4×4 map that
+ * keep 1 output position of 16); "taps-only": tap matmuls everywhere; "lax":
+ * `lax.convGeneralDilated`.
+ */
+export type ConvImpl = "taps" | "taps-only" | "lax";
 
 export interface GConvOptions {
   /** Kernel size k (default 3). */
@@ -323,8 +365,13 @@ function makeConv(group: PlaneGroup, inC: number, outC: number, lifting: boolean
         xin = np.pad(xin, [[0, 0], [0, 0], [p, p], [p, p]]);
       }
       const { w, b } = params as { w: JArray; b?: JArray };
-      const taps = expandFilter(group, w, lifting);
-      const y = impl === "lax" ? laxConv(taps, xin, k) : tapConv(taps, xin, k);
+      const [Hin, Win] = xin.shape.slice(-2) as [number, number];
+      let y: JArray;
+      if (impl === "taps" && Hin === k && Win === k) y = denseConv(expandFilterDense(group, w, lifting), xin);
+      else {
+        const taps = expandFilter(group, w, lifting);
+        y = impl === "lax" ? laxConv(taps, xin, k) : tapConv(taps, xin, k);
+      }
       const [, , Ho, Wo] = y.shape as [number, number, number, number];
       let out = y.reshape([outC, G, B, Ho, Wo]);
       if (b !== undefined) out = out.add(b.reshape([outC, 1, 1, 1, 1]));
@@ -422,12 +469,18 @@ export function groupBatchNorm(params: BatchNormParams, x: JArray, eps = 1e-5): 
     x.dispose();
     throw new ShapeError(`groupBatchNorm: input ${fmtShape(s)} has ${C} channels but gamma is ${fmtShape(g)}`);
   }
-  const xf = x.reshape([C, -1]);
-  const mu = np.mean(xf.ref, 1, { keepdims: true });
-  const d = xf.sub(mu);
-  const v = np.mean(np.square(d.ref), 1, { keepdims: true });
-  const scale = params.gamma.reshape([C, 1]).mul(np.reciprocal(np.sqrt(v.add(eps))));
-  return d.mul(scale).add(params.beta.reshape([C, 1])).reshape(s);
+  // Reduce over the trailing axes in place (last, contiguous ones first) rather than through a
+  // reshape to [C, −1]: x is usually a cropped view of a convolution output, which does not
+  // reshape to a flat strided view.
+  const nd = s.length;
+  const count = x.size / C;
+  const bshape = [C, ...Array<number>(nd - 1).fill(1)];
+  const inner = Array.from({ length: nd - 1 }, (_, i) => nd - 1 - i);
+  const mu = np.sum(x.ref, inner, { keepdims: true }).mul(1 / count);
+  const d = x.sub(mu);
+  const v = np.sum(np.square(d.ref), inner, { keepdims: true }).mul(1 / count);
+  const scale = params.gamma.reshape(bshape).mul(np.reciprocal(np.sqrt(v.add(eps))));
+  return d.mul(scale).add(params.beta.reshape(bshape));
 }
 
 /** Parameter count of a tree (sum of leaf sizes; borrows). */
