@@ -5,9 +5,12 @@
  * harness over sampled group elements, and the time to solve the EMLP bases.
  *
  * Training: Adam, lr 3e-3 with a cosine decay, batch min(500, N), MSE on standardised data
- * (EMLP's equivariance-preserving standardisation), a step budget shared by all sizes (more
- * epochs for small N, as EMLP). Augmentation: every sample of every batch is moved by its own
- * random group element, x ← ρ_in(g)x, y ← ρ_out(g)y.
+ * (EMLP's equivariance-preserving standardisation), EMLP's epoch schedule
+ * num_epochs = 300000/N (experiments/data_efficiency_jax.py: 600 steps for N ≥ 500, more for
+ * small N), capped at `maxSteps`. MLPs are 3 × 384 as EMLP's baselines; the EMLP is 3 blocks of
+ * uniformRep(channels) (384 in EMLP; `NOETHER_EMLP_CHANNELS` overrides the default below).
+ * Augmentation: every sample of every batch is moved by its own random group element,
+ * x ← ρ_in(g)x, y ← ρ_out(g)y.
  */
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -44,8 +47,8 @@ interface TaskSpec {
   make: (n: number, rng: () => number) => SyntheticData;
   /** Largest tensor rank of the hidden reps. */
   maxRank?: number;
-  /** Hidden channels with --quick (inertia needs ≥ 108 so that uniformRep reaches rank 3: Σ m r rᵀ needs V ⊗ (V⊗V⊗V) in the bilinear). */
-  quickChannels: number;
+  /** EMLP hidden channels (inertia needs ≥ 108 so that uniformRep reaches rank 3: Σ m r rᵀ needs V ⊗ (V⊗V⊗V) in the bilinear). */
+  emlpChannels: number;
 }
 
 const TASKS: Record<string, TaskSpec> = {
@@ -58,7 +61,7 @@ const TASKS: Record<string, TaskSpec> = {
     repIn: (G) => V(G).times(2),
     repOut: (G) => Scalar(G),
     make: o5Synthetic,
-    quickChannels: 64,
+    emlpChannels: 128,
   },
   inertia: {
     name: "emlp-o3-inertia",
@@ -69,7 +72,7 @@ const TASKS: Record<string, TaskSpec> = {
     repIn: (G) => Scalar(G).times(5).sum(V(G).times(5)),
     repOut: (G) => T(2, 0, G),
     make: (n, rng) => inertia(n, rng, 5),
-    quickChannels: 128,
+    emlpChannels: 128,
   },
   lorentz: {
     name: "emlp-lorentz",
@@ -81,17 +84,19 @@ const TASKS: Record<string, TaskSpec> = {
     repOut: (G) => Scalar(G),
     make: particleInteraction,
     maxRank: 2,
-    quickChannels: 64,
+    emlpChannels: 128,
   },
 };
 
 interface Config {
   sizes: number[];
+  /** EMLP hidden channels (uniformRep) and the MLP baselines' width. */
   channels: number;
+  mlpChannels: number;
   layers: number;
-  /** Optimiser steps per run (epochs = steps / batches per epoch), capped by maxEpochs. */
-  steps: number;
-  maxEpochs: number;
+  /** Epochs = epochBudget / N (EMLP: 300000 / N), at most maxSteps optimiser steps. */
+  epochBudget: number;
+  maxSteps: number;
   nTest: number;
   /** Group elements for the equivariance error. */
   samples: number;
@@ -99,10 +104,18 @@ interface Config {
 }
 
 function config(quick: boolean, spec: TaskSpec): Config {
-  const models: ModelName[] = ["mlp", "mlp-aug", "emlp"];
-  if (quick) return { sizes: [1000], channels: spec.quickChannels, layers: 2, steps: 300, maxEpochs: 300, nTest: 2000, samples: 8, models };
-  // Full: log-spaced 30..30000. 384 channels do not fit a 2-core budget; see results.config.
-  return { sizes: [30, 100, 300, 1000, 3000, 10000, 30000], channels: 128, layers: 3, steps: 2000, maxEpochs: 1000, nTest: 5000, samples: 16, models };
+  const all: ModelName[] = ["mlp", "mlp-aug", "emlp"];
+  // `NOETHER_EMLP_MODELS=emlp` runs a subset of the models.
+  const pick = (process.env.NOETHER_EMLP_MODELS ?? "").split(",").filter((m): m is ModelName => (all as string[]).includes(m));
+  const models = pick.length > 0 ? pick : all;
+  const env = Number(process.env.NOETHER_EMLP_CHANNELS);
+  const channels = Number.isInteger(env) && env > 0 ? env : spec.emlpChannels;
+  // EMLP's schedule; --quick is its N = 1000 point (600 steps).
+  if (quick) return { sizes: [1000], channels, mlpChannels: 384, layers: 3, epochBudget: 300000, maxSteps: 600, nTest: 2000, samples: 8, models };
+  // Full: log-spaced 30..30000 (`NOETHER_EMLP_SIZES=100,3000` runs a subset); small N capped at
+  // 2000 steps (EMLP: 10000 at N = 30).
+  const sizesEnv = (process.env.NOETHER_EMLP_SIZES ?? "").split(",").map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  return { sizes: sizesEnv.length > 0 ? sizesEnv : [30, 100, 300, 1000, 3000, 10000, 30000], channels, mlpChannels: 384, layers: 3, epochBudget: 300000, maxSteps: 2000, nTest: 5000, samples: 16, models };
 }
 
 /** Per-sample group action on host rows: out[k] = ρ(g_k) x[k] (structured ρ, no dense matrices). */
@@ -141,7 +154,7 @@ async function trainOne(
   const net: RepModule | ReturnType<typeof MLP> =
     model === "emlp"
       ? EMLP(rin, rout, Gm, { channels: cfg.channels, layers: cfg.layers, maxRank: spec.maxRank })
-      : MLP([train.nIn, ...Array.from({ length: cfg.layers }, () => cfg.channels), train.nOut], { activation: "silu" });
+      : MLP([train.nIn, ...Array.from({ length: cfg.layers }, () => cfg.mlpChannels), train.nOut], { activation: "silu" });
   const apply = (p: unknown, x: JArray) => (net.apply as (p: unknown, x: JArray) => JArray)(p, x);
   const lossFn = modelLoss({ apply }, mse);
   const optimizer = adam();
@@ -151,7 +164,7 @@ async function trainOne(
   const N = train.n;
   const batch = Math.min(500, N);
   const perEpoch = Math.floor(N / batch);
-  const epochs = Math.max(1, Math.min(cfg.maxEpochs, Math.round(cfg.steps / perEpoch)));
+  const epochs = Math.max(1, Math.min(Math.floor(cfg.maxSteps / perEpoch), Math.round(cfg.epochBudget / N)));
   const total = epochs * perEpoch;
   const schedule = cosine({ lr: 3e-3, totalSteps: total });
   const rng = hostRng(seed ^ 0xa11);
@@ -281,7 +294,7 @@ async function runTask(spec: TaskSpec, opts: ExperimentOptions): Promise<Experim
     solveSeconds: solve.ms / 1000,
     ...(solve384 ? { solveSeconds384: solve384.ms / 1000 } : {}),
     basisCoefficients: solve.coefficients,
-    config: { quick: opts.quick, channels: cfg.channels, layers: cfg.layers, steps: cfg.steps, maxEpochs: cfg.maxEpochs, batch: "min(500, N)", lr: 3e-3, schedule: "cosine", nTest: cfg.nTest, maxRank: spec.maxRank ?? null, equivarianceSamples: cfg.samples, equivarianceDtype: "float32 wasm" },
+    config: { quick: opts.quick, channels: cfg.channels, mlpChannels: cfg.mlpChannels, layers: cfg.layers, epochs: `min(${cfg.epochBudget}/N, ${cfg.maxSteps} steps)`, batch: "min(500, N)", lr: 3e-3, schedule: "cosine", nTest: cfg.nTest, maxRank: spec.maxRank ?? null, equivarianceSamples: cfg.samples, equivarianceDtype: "float32 wasm" },
     seconds: (performance.now() - t0) / 1000,
   };
   writeFileSync(join(opts.outDir, "results.json"), JSON.stringify(out, null, 2) + "\n");
