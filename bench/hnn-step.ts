@@ -6,9 +6,6 @@
  * (bench/reference/hnn_step.py, autograd.grad with create_graph) run in the same invocation.
  * The nested-autodiff route (`hamiltonianField`, grad of grad) is timed too, for the record.
  */
-import { spawn } from "node:child_process";
-import { availableParallelism } from "node:os";
-import { fileURLToPath } from "node:url";
 import { numpy as np, tree, type Array as JArray } from "@jax-js/jax";
 import { initEngine } from "../src/core/engine.js";
 import { hostNormal, hostRng, makeKey } from "../src/core/rng.js";
@@ -18,42 +15,12 @@ import { hamiltonianField, hamiltonianFieldMLP, type ParamField } from "../src/p
 import { mse, type LossFn } from "../src/train/losses.js";
 import { adam, type OptState } from "../src/train/optim.js";
 import { makeTrainStep, type TrainStepOutput } from "../src/train/step.js";
-import type { Benchmark, BenchOptions, BenchOutcome, BenchReference } from "../src/cli/bench-types.js";
-import { findTorchPython, TORCH_INSTALL_HINT } from "./python.js";
+import type { Benchmark, BenchOptions, BenchOutcome } from "../src/cli/bench-types.js";
+import { median, torchReference } from "./python.js";
 
 const D = 2;
 const HIDDEN = 200;
 const BATCH = 750;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-/**
- * Runs the reference script and parses the JSON object on its last stdout line. (hnn_step.py
- * prints JSON unconditionally and rejects the `--json` flag that `runPythonJson` adds.)
- */
-function runReference(python: string, script: string, args: string[]): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(python, [script, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code !== 0) return reject(new Error(`${python} ${script} exited with ${code}: ${err.trim().split("\n").slice(-3).join(" | ")}`));
-      const last = out.trim().split("\n").pop() ?? "";
-      try {
-        resolve(JSON.parse(last) as Record<string, unknown>);
-      } catch {
-        reject(new Error(`${script}: expected a JSON last line, got ${JSON.stringify(last.slice(0, 200))}`));
-      }
-    });
-  });
-}
 
 /** Times `steps` jitted Adam steps of an HNN with the given field builder; returns the median ms and final loss. */
 async function timeRoute(field: ParamField<MLPParams>, steps: number, warmup: number, opts: BenchOptions, offset: number, total: number): Promise<{ ms: number; loss: number }> {
@@ -111,25 +78,9 @@ export const hnnStep: Benchmark = {
       `jax-js ${info.device} float32, median of ${steps} steps after ${warmup} warm-up; final loss ${fast.loss.toPrecision(4)}`,
       `nested autodiff (hamiltonianField, grad of grad), same step: ${auto.ms.toFixed(1)} ms/step (median of ${adSteps}; ${(auto.ms / fast.ms).toFixed(1)}× the closed-form route)`,
     ];
-    let reference: BenchReference | null = null;
-    if (opts.reference) {
-      const py = findTorchPython();
-      if (py === null) {
-        notes.push(TORCH_INSTALL_HINT);
-      } else {
-        opts.log(`running the PyTorch reference (${py.python}, torch ${py.torch})…`);
-        const script = fileURLToPath(new URL("./reference/hnn_step.py", import.meta.url));
-        try {
-          const r = await runReference(py.python, script, ["--steps", String(steps), "--warmup", String(warmup), "--threads", String(opts.referenceThreads ?? availableParallelism())]);
-          reference = { impl: String(r.impl), msPerStep: Number(r.msPerStep) };
-          notes.push(`reference: ${reference.impl}, ${String(r.threads)} threads, same sizes, Adam, median of ${steps}${r.blas !== undefined ? `; BLAS ${String(r.blas)}` : ""}`);
-        } catch (e) {
-          notes.push(`reference failed: ${(e as Error).message}`);
-        }
-      }
-    } else {
-      notes.push("reference skipped (--no-reference)");
-    }
+    const ref = await torchReference("hnn_step.py", opts, { steps, warmup }, "same sizes, input gradient with create_graph, MSE, Adam");
+    const reference = ref.reference;
+    notes.push(...ref.notes);
     return { name: "hnn-step", msPerStep: fast.ms, reference, ratio: reference ? fast.ms / reference.msPerStep : null, notes };
   },
 };

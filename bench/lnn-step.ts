@@ -6,9 +6,6 @@
  * (bench/reference/lnn_step.py); the nested-autodiff route (`lagrangianField`) is timed for the
  * record (notes only).
  */
-import { spawn } from "node:child_process";
-import { availableParallelism } from "node:os";
-import { fileURLToPath } from "node:url";
 import { numpy as np, tree, type Array as JArray } from "@jax-js/jax";
 import { initEngine } from "../src/core/engine.js";
 import { hostNormal, hostRng, makeKey } from "../src/core/rng.js";
@@ -18,39 +15,12 @@ import { lagrangianField, lagrangianFieldMLP, type ParamField } from "../src/phy
 import { mse } from "../src/train/losses.js";
 import { adam, type OptState } from "../src/train/optim.js";
 import { makeTrainStep, type TrainStepOutput } from "../src/train/step.js";
-import type { Benchmark, BenchOutcome, BenchReference } from "../src/cli/bench-types.js";
-import { findTorchPython, TORCH_INSTALL_HINT } from "./python.js";
+import type { Benchmark, BenchOutcome } from "../src/cli/bench-types.js";
+import { median, torchReference } from "./python.js";
 
 const N = 2;
 const HIDDEN = 128;
 const BATCH = 256;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-/** Runs the reference script (it prints its JSON line without a --json flag, which it does not accept). */
-function runReference(python: string, script: string, args: string[]): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(python, [script, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      const last = out.trim().split("\n").pop() ?? "";
-      if (code !== 0) return reject(new Error(`${script} exited with ${code}: ${err.trim().split("\n").slice(-3).join(" | ")}`));
-      try {
-        resolve(JSON.parse(last) as Record<string, unknown>);
-      } catch {
-        reject(new Error(`${script}: expected a JSON last line, got ${JSON.stringify(last.slice(0, 200))}`));
-      }
-    });
-  });
-}
 
 /** Times `steps` jitted Adam steps (after `warmup`) of the LNN loss built on `field`; median ms and final loss. */
 async function timeSteps(field: ParamField<MLPParams>, steps: number, warmup: number, onStep?: (t: number, total: number, loss: number) => void): Promise<{ ms: number; loss: number }> {
@@ -99,26 +69,9 @@ export const lnnStep: Benchmark = {
     opts.log(`timing the nested-autodiff route (lagrangianField, ${nestedSteps} steps)…`);
     const nested = await timeSteps(lagrangianField<MLPParams>((p, x) => net.apply(p, x).reshape([-1])), nestedSteps, 2);
     notes.push(`nested autodiff (lagrangianField over MLP.apply, same step, one jit): ${nested.ms.toFixed(1)} ms/step (median of ${nestedSteps}; for the record, not the default)`);
-    let reference: BenchReference | null = null;
-    if (opts.reference) {
-      const py = findTorchPython();
-      if (py === null) {
-        notes.push(TORCH_INSTALL_HINT);
-      } else {
-        opts.log(`running the PyTorch reference (${py.python}, torch ${py.torch})…`);
-        const script = fileURLToPath(new URL("./reference/lnn_step.py", import.meta.url));
-        const refSteps = Math.min(steps, 20);
-        try {
-          const r = await runReference(py.python, script, ["--steps", String(refSteps), "--warmup", String(Math.min(warmup, 3)), "--threads", String(opts.referenceThreads ?? availableParallelism())]);
-          reference = { impl: String(r.impl), msPerStep: Number(r.msPerStep) };
-          notes.push(`reference: ${reference.impl}, same sizes, functorch vmap(grad, hessian) + solve, MSE, Adam, median of ${refSteps}`);
-        } catch (e) {
-          notes.push(`reference failed: ${(e as Error).message}`);
-        }
-      }
-    } else {
-      notes.push("reference skipped (--no-reference)");
-    }
+    const ref = await torchReference("lnn_step.py", opts, { steps: Math.min(steps, 20), warmup: Math.min(warmup, 3) }, "same sizes, functorch vmap(grad, hessian) + solve, MSE, Adam");
+    const reference = ref.reference;
+    notes.push(...ref.notes);
     return { name: "lnn-step", msPerStep: structured.ms, reference, ratio: reference ? structured.ms / reference.msPerStep : null, notes };
   },
 };

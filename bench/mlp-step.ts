@@ -4,8 +4,6 @@
  * (dq/dt, dp/dt). The whole step (loss, gradient, Adam update) is one `jit`; the loss is read
  * every step. Uses noether's own `makeTrainStep` and `adam`. Compared with the same step in PyTorch (bench/reference/mlp_step.py).
  */
-import { availableParallelism } from "node:os";
-import { fileURLToPath } from "node:url";
 import { numpy as np, tree } from "@jax-js/jax";
 import { initEngine } from "../src/core/engine.js";
 import { hostNormal, hostRng, makeKey } from "../src/core/rng.js";
@@ -14,19 +12,13 @@ import { MLP } from "../src/nn/layers.js";
 import { mse, modelLoss } from "../src/train/losses.js";
 import { adam, type OptState } from "../src/train/optim.js";
 import { makeTrainStep, type TrainStepOutput } from "../src/train/step.js";
-import type { Benchmark, BenchOutcome, BenchReference } from "../src/cli/bench-types.js";
-import { findTorchPython, runPythonJson, TORCH_INSTALL_HINT } from "./python.js";
+import type { Benchmark, BenchOutcome } from "../src/cli/bench-types.js";
+import { median, torchReference } from "./python.js";
 
 const D_IN = 2;
 const D_OUT = 2;
 const HIDDEN = 200;
 const BATCH = 750;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** The mlp-step benchmark. */
 export const mlpStep: Benchmark = {
@@ -67,28 +59,9 @@ export const mlpStep: Benchmark = {
     const notes = [
       `jax-js ${info.device} float32, median of ${steps} steps after ${warmup} warm-up; final loss ${lastLoss.toPrecision(4)}`,
     ];
-    let reference: BenchReference | null = null;
-    if (opts.reference) {
-      const py = findTorchPython();
-      if (py === null) {
-        notes.push(TORCH_INSTALL_HINT);
-      } else {
-        opts.log(`running the PyTorch reference (${py.python}, torch ${py.torch})…`);
-        const script = fileURLToPath(new URL("./reference/mlp_step.py", import.meta.url));
-        try {
-          const r = await runPythonJson(py.python, script, ["--steps", String(steps), "--warmup", String(warmup), "--threads", String(opts.referenceThreads ?? availableParallelism())]);
-          reference = { impl: String(r.impl), msPerStep: Number(r.msPerStep) };
-          notes.push(`reference: ${reference.impl}, ${String(r.threads)} threads, same sizes, Adam, median of ${steps}; BLAS ${String(r.blas)}`);
-          if (/\/blas\/libblas\.so/.test(String(r.blas))) {
-            notes.push("reference uses the slow reference (netlib) BLAS: `apt-get install libopenblas0-pthread` for a fair comparison");
-          }
-        } catch (e) {
-          notes.push(`reference failed: ${(e as Error).message}`);
-        }
-      }
-    } else {
-      notes.push("reference skipped (--no-reference)");
-    }
+    const ref = await torchReference("mlp_step.py", opts, { steps, warmup }, "same sizes, Adam");
+    const reference = ref.reference;
+    notes.push(...ref.notes);
     return { name: "mlp-step", msPerStep: ms, reference, ratio: reference ? ms / reference.msPerStep : null, notes };
   },
 };

@@ -5,6 +5,8 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
 
 /** A Python interpreter with torch, and torch's version. */
 export interface TorchPython {
@@ -58,4 +60,42 @@ export function runPythonJson(python: string, script: string, args: string[]): P
       }
     });
   });
+}
+
+/** Median of a list of timings. */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/**
+ * Runs `bench/reference/<script>` with PyTorch when it is installed (`--steps`, `--warmup`,
+ * `--threads`: the machine's cores unless `--ref-threads`), and returns the reference and the
+ * notes to print: what ran and on which BLAS, the install hint when torch is missing, a warning
+ * for the slow netlib BLAS, or why it failed. `what` describes the reference computation.
+ */
+export async function torchReference(
+  script: string,
+  opts: { reference: boolean; referenceThreads?: number; log: (msg: string) => void },
+  timing: { steps: number; warmup: number },
+  what: string,
+): Promise<{ reference: { impl: string; msPerStep: number } | null; notes: string[] }> {
+  if (!opts.reference) return { reference: null, notes: ["reference skipped (--no-reference)"] };
+  const py = findTorchPython();
+  if (py === null) return { reference: null, notes: [TORCH_INSTALL_HINT] };
+  opts.log(`running the PyTorch reference (${py.python}, torch ${py.torch})…`);
+  const path = fileURLToPath(new URL(`./reference/${script}`, import.meta.url));
+  const threads = opts.referenceThreads ?? availableParallelism();
+  try {
+    const r = await runPythonJson(py.python, path, ["--steps", String(timing.steps), "--warmup", String(timing.warmup), "--threads", String(threads)]);
+    const reference = { impl: String(r.impl), msPerStep: Number(r.msPerStep) };
+    const notes = [`reference: ${reference.impl}, ${String(r.threads)} threads, ${what}, median of ${timing.steps}; BLAS ${String(r.blas)}`];
+    if (/\/blas\/libblas\.so/.test(String(r.blas))) {
+      notes.push("reference uses the slow reference (netlib) BLAS: `apt-get install libopenblas0-pthread` for a fair comparison");
+    }
+    return { reference, notes };
+  } catch (e) {
+    return { reference: null, notes: [`reference failed: ${(e as Error).message}`] };
+  }
 }
