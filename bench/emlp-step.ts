@@ -15,15 +15,10 @@ import { mse, modelLoss } from "../src/train/losses.js";
 import { adam, type OptState } from "../src/train/optim.js";
 import { makeTrainStep } from "../src/train/step.js";
 import type { Benchmark, BenchOutcome } from "../src/cli/bench-types.js";
+import { median } from "./python.js";
 
 const BATCH = 500;
 const CHANNELS = 384;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** The emlp-step benchmark. */
 export const emlpStep: Benchmark = {

@@ -7,24 +7,16 @@
  * (bench/reference/gconv_layer.py) times the same p4 layer (filter expansion + conv2d) and
  * the same ordinary conv.
  */
-import { availableParallelism } from "node:os";
-import { fileURLToPath } from "node:url";
 import { blockUntilReady, jit, numpy as np, tree, valueAndGrad, type Array as JArray } from "@jax-js/jax";
 import { initEngine } from "../src/core/engine.js";
 import { fromHost } from "../src/core/host.js";
 import { hostNormal, hostRng, makeKey } from "../src/core/rng.js";
 import { groupConv, P4, Z2, type PlaneGroup } from "../src/layers/gconv.js";
-import type { Benchmark, BenchOutcome, BenchReference } from "../src/cli/bench-types.js";
-import { findTorchPython, runPythonJson, TORCH_INSTALL_HINT } from "./python.js";
+import type { Benchmark, BenchOutcome } from "../src/cli/bench-types.js";
+import { median, torchReference } from "./python.js";
 
 const BATCH = 64;
 const SIZE = 28;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** Median ms of fwd+bwd of a layer over `steps` timed calls after `warmup` (compile included in warm-up). */
 async function timeLayer(group: PlaneGroup, c: number, steps: number, warmup: number, onStep: (i: number) => void): Promise<number> {
@@ -61,26 +53,12 @@ export const gconvLayer: Benchmark = {
       `jax-js ${info.device} float32, median of ${steps} after ${warmup} warm-up (tap matmuls, filter expanded by one gather)`,
       `equivalent ordinary conv (Z2, 40 → 40 channels, same sizes): ${z2.toFixed(1)} ms; p4 / ordinary = ${(p4 / z2).toFixed(2)}`,
     ];
-    let reference: BenchReference | null = null;
-    if (opts.reference) {
-      const py = findTorchPython();
-      if (py === null) {
-        notes.push(TORCH_INSTALL_HINT);
-      } else {
-        opts.log(`running the PyTorch reference (${py.python}, torch ${py.torch})…`);
-        const script = fileURLToPath(new URL("./reference/gconv_layer.py", import.meta.url));
-        try {
-          const r = await runPythonJson(py.python, script, ["--steps", String(steps), "--warmup", String(warmup), "--threads", String(opts.referenceThreads ?? availableParallelism())]);
-          reference = { impl: String(r.impl), msPerStep: Number(r.msPerStep) };
-          const refConv = Number(r.msConv);
-          notes.push(`reference: ${reference.impl}, ${String(r.threads)} threads; ordinary 40→40 conv ${refConv.toFixed(1)} ms; BLAS ${String(r.blas)}`);
-          notes.push(`ratios ours/PyTorch: p4 layer ${(p4 / reference.msPerStep).toFixed(2)}, ordinary conv ${(z2 / refConv).toFixed(2)}`);
-        } catch (e) {
-          notes.push(`reference failed: ${(e as Error).message}`);
-        }
-      }
-    } else {
-      notes.push("reference skipped (--no-reference)");
+    const ref = await torchReference("gconv_layer.py", opts, { steps, warmup }, "the same expansion + conv2d");
+    const reference = ref.reference;
+    notes.push(...ref.notes);
+    if (reference !== null && ref.raw !== null) {
+      const refConv = Number(ref.raw.msConv);
+      notes.push(`reference ordinary 40→40 conv ${refConv.toFixed(1)} ms; ratios ours/PyTorch: p4 layer ${(p4 / reference.msPerStep).toFixed(2)}, ordinary conv ${(z2 / refConv).toFixed(2)}`);
     }
     return { name: "gconv-layer", msPerStep: p4, reference, ratio: reference ? p4 / reference.msPerStep : null, notes };
   },

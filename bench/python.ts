@@ -73,17 +73,18 @@ export function median(xs: number[]): number {
  * Runs `bench/reference/<script>` with PyTorch when it is installed (`--steps`, `--warmup`,
  * `--threads`: the machine's cores unless `--ref-threads`), and returns the reference and the
  * notes to print: what ran and on which BLAS, the install hint when torch is missing, a warning
- * for the slow netlib BLAS, or why it failed. `what` describes the reference computation.
+ * for the slow netlib BLAS, or why it failed. `what` describes the reference computation; `raw` is
+ * the script's whole JSON record (for extra fields).
  */
 export async function torchReference(
   script: string,
   opts: { reference: boolean; referenceThreads?: number; log: (msg: string) => void },
   timing: { steps: number; warmup: number },
   what: string,
-): Promise<{ reference: { impl: string; msPerStep: number } | null; notes: string[] }> {
-  if (!opts.reference) return { reference: null, notes: ["reference skipped (--no-reference)"] };
+): Promise<{ reference: { impl: string; msPerStep: number } | null; notes: string[]; raw: Record<string, unknown> | null }> {
+  if (!opts.reference) return { reference: null, notes: ["reference skipped (--no-reference)"], raw: null };
   const py = findTorchPython();
-  if (py === null) return { reference: null, notes: [TORCH_INSTALL_HINT] };
+  if (py === null) return { reference: null, notes: [TORCH_INSTALL_HINT], raw: null };
   opts.log(`running the PyTorch reference (${py.python}, torch ${py.torch})…`);
   const path = fileURLToPath(new URL(`./reference/${script}`, import.meta.url));
   const threads = opts.referenceThreads ?? availableParallelism();
@@ -94,8 +95,8 @@ export async function torchReference(
     if (/\/blas\/libblas\.so/.test(String(r.blas))) {
       notes.push("reference uses the slow reference (netlib) BLAS: `apt-get install libopenblas0-pthread` for a fair comparison");
     }
-    return { reference, notes };
+    return { reference, notes, raw: r };
   } catch (e) {
-    return { reference: null, notes: [`reference failed: ${(e as Error).message}`] };
+    return { reference: null, notes: [`reference failed: ${(e as Error).message}`], raw: null };
   }
 }
