@@ -17,16 +17,7 @@ import time
 
 import torch
 
-
-def loaded_blas() -> str:
-    """The BLAS shared library this process has mapped (Linux)."""
-    try:
-        with open("/proc/self/maps") as f:
-            libs = {line.split()[-1] for line in f if line.rstrip().endswith(".so") or ".so." in line}
-    except OSError:
-        return "unknown"
-    hits = sorted(l for l in libs if any(k in l.lower() for k in ("blas", "mkl", "blis")) and "lapack" not in l.lower())
-    return ", ".join(hits) if hits else "unknown (statically linked?)"
+from common import loaded_blas
 
 
 def p4_index(o: int, c: int, k: int) -> torch.Tensor:
