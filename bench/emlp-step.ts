@@ -3,7 +3,6 @@
  * uniformRep(384) hidden, 3 EMLP blocks with bilinear layers, batch 500, float32, Wasm), the
  * whole step in one `jit`, loss read every step. No reference implementation in our ecosystem.
  */
-import { tree } from "@jax-js/jax";
 import { initEngine } from "../src/core/engine.js";
 import { fromHost } from "../src/core/host.js";
 import { hostNormal, hostRng, makeKey } from "../src/core/rng.js";
@@ -12,10 +11,9 @@ import { O } from "../src/groups/index.js";
 import { EMLP } from "../src/layers/emlp.js";
 import { Scalar, V } from "../src/reps/index.js";
 import { mse, modelLoss } from "../src/train/losses.js";
-import { adam, type OptState } from "../src/train/optim.js";
-import { makeTrainStep } from "../src/train/step.js";
+import { adam } from "../src/train/optim.js";
 import type { Benchmark, BenchOutcome } from "../src/cli/bench-types.js";
-import { median } from "./python.js";
+import { timeTrainSteps } from "./timing.js";
 
 const BATCH = 500;
 const CHANNELS = 384;
@@ -33,30 +31,13 @@ export const emlpStep: Benchmark = {
     const rng = hostRng(0);
     const x = fromHost(hostNormal(BATCH * 10, rng), [BATCH, 10], { dtype: "float32" });
     const y = fromHost(hostNormal(BATCH, rng), [BATCH, 1], { dtype: "float32" });
-    const optimizer = adam();
-    const step = makeTrainStep(modelLoss(net as never, mse), optimizer);
-    let params = net.init(makeKey(0)) as unknown as Params;
-    let optState: OptState = optimizer.init(params);
-    const times: number[] = [];
-    let lastLoss = NaN;
-    const total = warmup + steps;
-    for (let t = 1; t <= total; t++) {
-      const t0 = performance.now();
-      const out = step(params, optState, x.ref, y.ref, 3e-3, t);
-      lastLoss = (await out.loss.data())[0]!;
-      params = out.params;
-      optState = out.optState;
-      if (t > warmup) times.push(performance.now() - t0);
-      opts.onProgress({ done: t, total, unit: "steps", metrics: { loss: lastLoss } });
-    }
-    tree.dispose([params, optState]);
-    x.dispose();
-    y.dispose();
-    step.dispose();
-    if (!Number.isFinite(lastLoss)) throw new Error(`emlp-step: loss became ${lastLoss}`);
+    const { ms, loss: lastLoss } = await timeTrainSteps("emlp-step", {
+      lossFn: modelLoss(net as never, mse), optimizer: adam(), params: net.init(makeKey(0)) as unknown as Params, x, y, lr: 3e-3, steps, warmup,
+      onStep: (t, total, loss) => opts.onProgress({ done: t, total, unit: "steps", metrics: { loss } }),
+    });
     return {
       name: "emlp-step",
-      msPerStep: median(times),
+      msPerStep: ms,
       reference: null,
       ratio: null,
       notes: [

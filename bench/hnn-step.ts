@@ -6,17 +6,16 @@
  * (bench/reference/hnn_step.py, autograd.grad with create_graph) run in the same invocation.
  * The nested-autodiff route (`hamiltonianField`, grad of grad) is timed too, for the record.
  */
-import { numpy as np, tree, type Array as JArray } from "@jax-js/jax";
+import { numpy as np, type Array as JArray } from "@jax-js/jax";
 import { initEngine } from "../src/core/engine.js";
 import { hostNormal, hostRng, makeKey } from "../src/core/rng.js";
-import type { Params } from "../src/core/tree.js";
 import { MLP, type MLPParams } from "../src/nn/layers.js";
 import { hamiltonianField, hamiltonianFieldMLP, type ParamField } from "../src/physics/fields.js";
 import { mse, type LossFn } from "../src/train/losses.js";
-import { adam, type OptState } from "../src/train/optim.js";
-import { makeTrainStep, type TrainStepOutput } from "../src/train/step.js";
+import { adam } from "../src/train/optim.js";
 import type { Benchmark, BenchOptions, BenchOutcome } from "../src/cli/bench-types.js";
-import { median, torchReference } from "./python.js";
+import { torchReference } from "./python.js";
+import { timeTrainSteps } from "./timing.js";
 
 const D = 2;
 const HIDDEN = 200;
@@ -29,30 +28,10 @@ async function timeRoute(field: ParamField<MLPParams>, steps: number, warmup: nu
   const x = np.array(Float32Array.from(hostNormal(BATCH * D, rng)), { shape: [BATCH, D] });
   const y = np.array(Float32Array.from(hostNormal(BATCH * D, rng)), { shape: [BATCH, D] });
   const lossFn: LossFn<MLPParams> = (p, xb, yb) => mse(field(p, xb), yb);
-  const optimizer = adam();
-  const step = makeTrainStep(lossFn, optimizer);
-  let params: Params = net.init(makeKey(0));
-  let optState: OptState = optimizer.init(params);
-  const times: number[] = [];
-  let loss = NaN;
-  try {
-    for (let t = 1; t <= warmup + steps; t++) {
-      const t0 = performance.now();
-      const out: TrainStepOutput = step(params, optState, x.ref, y.ref, 1e-3, t);
-      loss = (await out.loss.data())[0]!;
-      params = out.params;
-      optState = out.optState;
-      if (t > warmup) times.push(performance.now() - t0);
-      opts.onProgress({ done: offset + t, total, unit: "steps", metrics: { loss } });
-    }
-  } finally {
-    tree.dispose([params, optState]);
-    x.dispose();
-    y.dispose();
-    step.dispose();
-  }
-  if (!Number.isFinite(loss)) throw new Error(`hnn-step: loss became ${loss}`);
-  return { ms: median(times), loss };
+  return timeTrainSteps("hnn-step", {
+    lossFn, optimizer: adam(), params: net.init(makeKey(0)), x, y, lr: 1e-3, steps, warmup,
+    onStep: (t, _total, loss) => opts.onProgress({ done: offset + t, total, unit: "steps", metrics: { loss } }),
+  });
 }
 
 /** The hnn-step benchmark. */

@@ -6,17 +6,16 @@
  * (bench/reference/lnn_step.py); the nested-autodiff route (`lagrangianField`) is timed for the
  * record (notes only).
  */
-import { numpy as np, tree, type Array as JArray } from "@jax-js/jax";
+import { numpy as np, type Array as JArray } from "@jax-js/jax";
 import { initEngine } from "../src/core/engine.js";
 import { hostNormal, hostRng, makeKey } from "../src/core/rng.js";
-import type { Params } from "../src/core/tree.js";
 import { MLP, type MLPParams } from "../src/nn/layers.js";
 import { lagrangianField, lagrangianFieldMLP, type ParamField } from "../src/physics/fields.js";
 import { mse } from "../src/train/losses.js";
-import { adam, type OptState } from "../src/train/optim.js";
-import { makeTrainStep, type TrainStepOutput } from "../src/train/step.js";
+import { adam } from "../src/train/optim.js";
 import type { Benchmark, BenchOutcome } from "../src/cli/bench-types.js";
-import { median, torchReference } from "./python.js";
+import { torchReference } from "./python.js";
+import { timeTrainSteps } from "./timing.js";
 
 const N = 2;
 const HIDDEN = 128;
@@ -28,27 +27,10 @@ async function timeSteps(field: ParamField<MLPParams>, steps: number, warmup: nu
   const rng = hostRng(0);
   const x = np.array(Float32Array.from(hostNormal(BATCH * 2 * N, rng)), { shape: [BATCH, 2 * N] });
   const y = np.array(Float32Array.from(hostNormal(BATCH * N, rng)), { shape: [BATCH, N] });
-  const optimizer = adam();
-  const step = makeTrainStep((p: MLPParams, xb: JArray, yb: JArray) => mse(field(p, xb).slice([], [N, 2 * N]), yb), optimizer);
-  let params: Params = net.init(makeKey(0));
-  let optState: OptState = optimizer.init(params);
-  const times: number[] = [];
-  let loss = NaN;
-  const total = warmup + steps;
-  for (let t = 1; t <= total; t++) {
-    const t0 = performance.now();
-    const out: TrainStepOutput = step(params, optState, x.ref, y.ref, 1e-3, t);
-    loss = (await out.loss.data())[0]!;
-    params = out.params;
-    optState = out.optState;
-    if (t > warmup) times.push(performance.now() - t0);
-    onStep?.(t, total, loss);
-  }
-  tree.dispose([params, optState]);
-  x.dispose();
-  y.dispose();
-  step.dispose();
-  return { ms: median(times), loss };
+  return timeTrainSteps("lnn-step", {
+    lossFn: (p: MLPParams, xb: JArray, yb: JArray) => mse(field(p, xb).slice([], [N, 2 * N]), yb),
+    optimizer: adam(), params: net.init(makeKey(0)), x, y, lr: 1e-3, steps, warmup, onStep,
+  });
 }
 
 /** The lnn-step benchmark. */

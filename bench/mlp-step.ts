@@ -4,16 +4,15 @@
  * (dq/dt, dp/dt). The whole step (loss, gradient, Adam update) is one `jit`; the loss is read
  * every step. Uses noether's own `makeTrainStep` and `adam`. Compared with the same step in PyTorch (bench/reference/mlp_step.py).
  */
-import { numpy as np, tree } from "@jax-js/jax";
+import { numpy as np } from "@jax-js/jax";
 import { initEngine } from "../src/core/engine.js";
 import { hostNormal, hostRng, makeKey } from "../src/core/rng.js";
-import type { Params } from "../src/core/tree.js";
 import { MLP } from "../src/nn/layers.js";
 import { mse, modelLoss } from "../src/train/losses.js";
-import { adam, type OptState } from "../src/train/optim.js";
-import { makeTrainStep, type TrainStepOutput } from "../src/train/step.js";
+import { adam } from "../src/train/optim.js";
 import type { Benchmark, BenchOutcome } from "../src/cli/bench-types.js";
-import { median, torchReference } from "./python.js";
+import { torchReference } from "./python.js";
+import { timeTrainSteps } from "./timing.js";
 
 const D_IN = 2;
 const D_OUT = 2;
@@ -33,28 +32,10 @@ export const mlpStep: Benchmark = {
     const x = np.array(Array.from(hostNormal(BATCH * D_IN, rng))).reshape([BATCH, D_IN]);
     const y = np.array(Array.from(hostNormal(BATCH * D_OUT, rng))).reshape([BATCH, D_OUT]);
 
-    const optimizer = adam();
-    const step = makeTrainStep(modelLoss(net, mse), optimizer);
-    let params: Params = net.init(makeKey(0));
-    let optState: OptState = optimizer.init(params);
-    const times: number[] = [];
-    let lastLoss = NaN;
-    const total = warmup + steps;
-    for (let t = 1; t <= total; t++) {
-      const t0 = performance.now();
-      const out: TrainStepOutput = step(params, optState, x.ref, y.ref, 1e-3, t);
-      lastLoss = (await out.loss.data())[0]!;
-      params = out.params;
-      optState = out.optState;
-      if (t > warmup) times.push(performance.now() - t0);
-      opts.onProgress({ done: t, total, unit: "steps", metrics: { loss: lastLoss } });
-    }
-    tree.dispose([params, optState]);
-    x.dispose();
-    y.dispose();
-    step.dispose();
-    if (!Number.isFinite(lastLoss)) throw new Error(`mlp-step: loss became ${lastLoss}`);
-    const ms = median(times);
+    const { ms, loss: lastLoss } = await timeTrainSteps("mlp-step", {
+      lossFn: modelLoss(net, mse), optimizer: adam(), params: net.init(makeKey(0)), x, y, lr: 1e-3, steps, warmup,
+      onStep: (t, total, loss) => opts.onProgress({ done: t, total, unit: "steps", metrics: { loss } }),
+    });
 
     const notes = [
       `jax-js ${info.device} float32, median of ${steps} steps after ${warmup} warm-up; final loss ${lastLoss.toPrecision(4)}`,
