@@ -21,7 +21,7 @@ import { getFloatDtype, toDType, type FloatDtype } from "../core/engine.js";
 import { ConfigError, NoetherError, ShapeError, fmtShape } from "../core/errors.js";
 import { splitKey } from "../core/rng.js";
 import type { Group } from "../groups/group.js";
-import { gramSchmidt } from "../nn/init.js";
+import { orthogonalMatrix } from "../nn/init.js";
 import { Scalar, T, TrivialRep, directSum, tensorProduct, type Rep } from "../reps/rep.js";
 import { equivariantBasis, type EquivariantBasis, type SolveOptions } from "../solve/basis.js";
 
@@ -197,13 +197,7 @@ function hostDraw(key: JArray, n: number, kind: "normal" | "uniform"): Float64Ar
 
 /** An orthogonal [rows, cols] matrix (orthonormal rows or columns) from a key, as PyTorch/objax orthogonal init. */
 function orthogonalHost(key: JArray, rows: number, cols: number): Float64Array {
-  const big = Math.max(rows, cols);
-  const small = Math.min(rows, cols);
-  const q = gramSchmidt(hostDraw(key, big * small, "normal"), big, small); // [big, small]
-  if (rows >= cols) return q;
-  const out = new Float64Array(rows * cols);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[i * cols + j] = q[j * small + i]!;
-  return out;
+  return orthogonalMatrix(hostDraw(key, rows * cols, "normal"), rows, cols);
 }
 
 // ---------------------------------------------------------------------------------------------

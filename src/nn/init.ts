@@ -28,18 +28,8 @@ export function initWeight(key: JArray, fanIn: number, fanOut: number, kind: Wei
     case "glorot":
       return uniform(key, [fanIn, fanOut], gain * Math.sqrt(6 / (fanIn + fanOut)), dtype);
     case "orthogonal": {
-      // PyTorch orthogonal_ on weight [out, in]: QR of a Gaussian [max, min] matrix, Q·sign(diag R).
-      const rows = Math.max(fanIn, fanOut);
-      const cols = Math.min(fanIn, fanOut);
-      const g = random.normal(key, [rows, cols]).astype(toDType("float64")).dataSync() as Float64Array;
-      const q = gramSchmidt(g, rows, cols);
-      // q is [rows, cols] with orthonormal columns. Stored weight is [fanIn, fanOut].
-      const out = new Float64Array(fanIn * fanOut);
-      for (let i = 0; i < fanIn; i++) {
-        for (let j = 0; j < fanOut; j++) {
-          out[i * fanOut + j] = gain * (fanIn >= fanOut ? q[i * cols + j]! : q[j * cols + i]!);
-        }
-      }
+      const out = orthogonalMatrix(random.normal(key, [Math.max(fanIn, fanOut), Math.min(fanIn, fanOut)]).astype(toDType("float64")).dataSync() as Float64Array, fanIn, fanOut);
+      if (gain !== 1) for (let i = 0; i < out.length; i++) out[i]! *= gain;
       return np.array(out, { shape: [fanIn, fanOut], dtype: toDType("float64") }).astype(toDType(dtype));
     }
     default:
@@ -55,6 +45,21 @@ export function initBias(key: JArray, fanIn: number, fanOut: number, kind: BiasI
   }
   if (kind === "torch") return uniform(key, [fanOut], 1 / Math.sqrt(fanIn), dtype);
   throw new TypeError(`unknown bias init ${JSON.stringify(kind)}; expected "torch" or "zeros"`);
+}
+
+/**
+ * An orthogonal row-major [rows, cols] matrix (orthonormal columns if rows ≥ cols, else rows)
+ * from max·min standard normal draws: Gram–Schmidt (QR, signs of diag R) of the Gaussian
+ * [max, min] matrix, transposed when rows < cols — PyTorch's orthogonal_ construction.
+ */
+export function orthogonalMatrix(normals: Float64Array, rows: number, cols: number): Float64Array {
+  const big = Math.max(rows, cols);
+  const small = Math.min(rows, cols);
+  const q = gramSchmidt(normals, big, small); // [big, small]
+  if (rows >= cols) return q;
+  const out = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[i * cols + j] = q[j * small + i]!;
+  return out;
 }
 
 /**
