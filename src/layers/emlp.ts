@@ -23,7 +23,7 @@ import { splitKey } from "../core/rng.js";
 import type { Group } from "../groups/group.js";
 import { orthogonalMatrix } from "../nn/init.js";
 import { Scalar, T, TrivialRep, directSum, tensorProduct, type Rep } from "../reps/rep.js";
-import { equivariantBasis, type EquivariantBasis, type SolveOptions } from "../solve/basis.js";
+import { equivariantBasis, type EquivariantBasis, type HomBlock, type SolveOptions } from "../solve/basis.js";
 
 // A loose parameter type (plain trees of arrays); jax-js treats the leaves.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -205,11 +205,25 @@ function orthogonalHost(key: JArray, rows: number, cols: number): Float64Array {
 
 export interface EquivariantLinearParams {
   [k: string]: JArray[];
-  /** One coefficient block per solved type pair, [m·n, r] (EquivariantBasis block order). */
+  /**
+   * One block per solved type pair (EquivariantBasis block order): with the "projected"
+   * parametrization the unconstrained entries [m·n, no·ni] of that block of W (projected onto the
+   * basis in the forward pass), with "basis" the coefficients [m·n, r].
+   */
   w: JArray[];
-  /** Bias coefficients per invariant block of repOut, [m, r] (empty when repOut has no invariants). */
+  /** Bias per invariant block of repOut: entries [m, no] ("projected") or coefficients [m, r] ("basis"); empty when repOut has no invariants. */
   b: JArray[];
 }
+
+/**
+ * How an equivariant linear layer holds its weights.
+ * - "projected" (default, as EMLP): a full weight per block, W = P·w with P = QQᵀ the orthogonal
+ *   projector onto the equivariant maps. Same functions as "basis", but Adam's per-entry scaling
+ *   then moves a basis direction spread over k entries ~√k times faster; EMLP's published
+ *   results were trained this way (measured: our EMLPs under-fit with "basis", see emlp.ts).
+ * - "basis": the coefficients c of W = Σ cᵢQᵢ (fewest parameters: Σ m·n·r).
+ */
+export type LinearParametrization = "projected" | "basis";
 
 export interface EquivariantLinearOptions {
   /** Add a bias in the invariant subspace of repOut (default true). */
@@ -218,6 +232,8 @@ export interface EquivariantLinearOptions {
   dtype?: FloatDtype;
   /** Solver options for the basis. */
   solve?: SolveOptions;
+  /** Weight parametrization (default "projected", as EMLP). */
+  parametrization?: LinearParametrization;
 }
 
 function tryBasis(repIn: Rep, repOut: Rep, opts?: SolveOptions): EquivariantBasis | null {
@@ -267,6 +283,11 @@ export function EquivariantLinear(
   const biasBlockOf = new Map<string, number>();
   biasBasis?.blocks.forEach((b, i) => biasBlockOf.set(b.outRep.structure, i));
   const bQT = biasBasis?.blocks.map((b) => transposeHost(b.basis, b.outRep.size, b.rank)) ?? [];
+  const projected = (opts.parametrization ?? "projected") === "projected";
+  if (opts.parametrization !== undefined && opts.parametrization !== "projected" && opts.parametrization !== "basis")
+    throw new ConfigError(`EquivariantLinear: parametrization must be "projected" or "basis", got ${JSON.stringify(opts.parametrization)}`);
+  /** Coefficients [rows, r] of a block's parameters: themselves ("basis") or their projection w·Q ("projected"). */
+  const coeffs = (w: JArray, Q: Float64Array, width: number, r: number, like: Placement): JArray => (projected ? np.matmul(w, constAt(Q, [width, r], like)) : w);
 
   /** W [nOut, nIn] in the reps' own order (out-major: x @ Wᵀ reduces over W's last axis). */
   const weightMat = (p: EquivariantLinearParams, like: Placement): JArray => {
@@ -282,7 +303,7 @@ export function EquivariantLinear(
         if (k === undefined) cols.push(np.zeros([m * no, n * ni], like));
         else {
           const b = basis.blocks[k]!;
-          cols.push(blockW(p.w[k]!, constAt(Qh[k]!, [no * ni, b.rank], like), m, n, no, ni, b.rank));
+          cols.push(blockW(coeffs(p.w[k]!, Qh[k]!, no * ni, b.rank, like), constAt(Qh[k]!, [no * ni, b.rank], like), m, n, no, ni, b.rank));
         }
       }
       rows.push(cols.length === 1 ? cols[0]! : np.concatenate(cols, 1));
@@ -302,7 +323,7 @@ export function EquivariantLinear(
       if (k === undefined) parts.push(np.zeros([len], like));
       else {
         const b = biasBasis.blocks[k]!;
-        parts.push(np.matmul(p.b[k]!, constAt(bQT[k]!, [b.rank, go.rep.size], like)).reshape([len]));
+        parts.push(np.matmul(coeffs(p.b[k]!, b.basis, go.rep.size, b.rank, like), constAt(bQT[k]!, [b.rank, go.rep.size], like)).reshape([len]));
       }
     }
     let bv = parts.length === 1 ? parts[0]! : np.concatenate(parts, 0);
@@ -323,16 +344,20 @@ export function EquivariantLinear(
       const [kw, kb] = splitKey(key, 2) as [JArray, JArray];
       const dtype = paramDtype(opts.dtype);
       const W0 = orthogonalHost(kw, nOut, nIn);
-      const c = basis.coefficients(W0);
-      const w = basis.blocks.map((b) => {
-        const len = b.mOut * b.nIn * b.rank;
-        return hostArray(c.subarray(b.offset, b.offset + len), [b.mOut * b.nIn, b.rank], dtype);
-      });
+      let w: JArray[];
+      if (projected) w = basis.blocks.map((b) => hostArray(blockEntries(W0, nIn, b), [b.mOut * b.nIn, b.outRep.size * b.inRep.size], dtype));
+      else {
+        const c = basis.coefficients(W0);
+        w = basis.blocks.map((b) => hostArray(c.subarray(b.offset, b.offset + b.mOut * b.nIn * b.rank), [b.mOut * b.nIn, b.rank], dtype));
+      }
       let bList: JArray[] = [];
       if (biasBasis !== null) {
         const u = hostDraw(kb, nOut, "uniform").map((v) => v / Math.sqrt(nOut));
-        const cb = biasBasis.coefficients(u);
-        bList = biasBasis.blocks.map((b) => hostArray(cb.subarray(b.offset, b.offset + b.mOut * b.rank), [b.mOut, b.rank], dtype));
+        if (projected) bList = biasBasis.blocks.map((b) => hostArray(blockEntries(u, 1, b), [b.mOut, b.outRep.size], dtype));
+        else {
+          const cb = biasBasis.coefficients(u);
+          bList = biasBasis.blocks.map((b) => hostArray(cb.subarray(b.offset, b.offset + b.mOut * b.rank), [b.mOut, b.rank], dtype));
+        }
       } else kb.dispose();
       return { w, b: bList };
     },
@@ -356,6 +381,21 @@ export function EquivariantLinear(
       return y;
     },
   };
+}
+
+/** The entries of one Hom block of W [nOut, nIn] in parameter layout [m·n, no·ni]: row a·n+j, column o·ni+i. */
+function blockEntries(W: Float64Array, nIn: number, b: HomBlock): Float64Array {
+  const no = b.outRep.size;
+  const ni = b.inRep.size;
+  const out = new Float64Array(b.mOut * b.nIn * no * ni);
+  for (let a = 0; a < b.mOut; a++)
+    for (let j = 0; j < b.nIn; j++)
+      for (let o = 0; o < no; o++) {
+        const row = b.outIndex[a * no + o]! * nIn;
+        const base = ((a * b.nIn + j) * no + o) * ni;
+        for (let i = 0; i < ni; i++) out[base + i] = W[row + b.inIndex[j * ni + i]!]!;
+      }
+  return out;
 }
 
 function transposeHost(a: Float64Array, rows: number, cols: number): Float64Array {
@@ -636,10 +676,10 @@ export interface EMLPBlockParams {
 export function EMLPBlock(
   repIn: Rep,
   repOut: Rep,
-  opts: { dtype?: FloatDtype; bilinear?: boolean; solve?: SolveOptions } = {},
+  opts: { dtype?: FloatDtype; bilinear?: boolean; solve?: SolveOptions; parametrization?: LinearParametrization } = {},
 ): RepModule<EMLPBlockParams> & { linear: ReturnType<typeof EquivariantLinear>; bilinear: ReturnType<typeof EquivariantBilinear> } {
   const g = gated(repOut);
-  const linear = EquivariantLinear(repIn, g, { dtype: opts.dtype, solve: opts.solve });
+  const linear = EquivariantLinear(repIn, g, { dtype: opts.dtype, solve: opts.solve, parametrization: opts.parametrization });
   const useBi = opts.bilinear !== false;
   const bilinear = EquivariantBilinear(g, g, { dtype: opts.dtype });
   const gate = GatedNonlinearity(repOut);
@@ -806,6 +846,8 @@ export interface EMLPOptions {
   bilinear?: boolean;
   dtype?: FloatDtype;
   solve?: SolveOptions;
+  /** Weight parametrization of the linear layers (default "projected", as EMLP). */
+  parametrization?: LinearParametrization;
 }
 
 /**
@@ -825,8 +867,8 @@ export function EMLP(repIn: Rep, repOut: Rep, group: Group, opts: EMLPOptions = 
   const hidden = typeof ch === "number" ? uniformRep(ch, group, { maxRank: opts.maxRank }) : ch;
   const reps = [repIn, ...Array.from({ length: nLayers }, () => hidden)];
   const layers: RepModule[] = [];
-  for (let i = 0; i < nLayers; i++) layers.push(EMLPBlock(reps[i]!, reps[i + 1]!, { dtype: opts.dtype, bilinear: opts.bilinear, solve: opts.solve }));
-  layers.push(EquivariantLinear(reps[nLayers]!, repOut, { dtype: opts.dtype, solve: opts.solve }));
+  for (let i = 0; i < nLayers; i++) layers.push(EMLPBlock(reps[i]!, reps[i + 1]!, { dtype: opts.dtype, bilinear: opts.bilinear, solve: opts.solve, parametrization: opts.parametrization }));
+  layers.push(EquivariantLinear(reps[nLayers]!, repOut, { dtype: opts.dtype, solve: opts.solve, parametrization: opts.parametrization }));
   const net = chain(...layers);
   return { ...net, kind: "EMLP", hidden, layers };
 }
