@@ -4,11 +4,14 @@
  * sizes. Reports test MSE (original units) and the relative equivariance error from the shared
  * harness over sampled group elements, and the time to solve the EMLP bases.
  *
- * Training: Adam, lr 3e-3 with a cosine decay, batch min(500, N), MSE on standardised data
- * (EMLP's equivariance-preserving standardisation), EMLP's epoch schedule
- * num_epochs = 300000/N (experiments/data_efficiency_jax.py: 600 steps for N ≥ 500, more for
- * small N), capped at `maxSteps`. MLPs are 3 × 384 as EMLP's baselines; the EMLP is 3 blocks of
- * uniformRep(channels) (384 in EMLP; `NOETHER_EMLP_CHANNELS` overrides the default below).
+ * Training (EMLP's experiments/train_regression.py + data_efficiency.py): Adam, lr 3e-3 (with a
+ * cosine decay here; EMLP keeps it constant), batch min(500, N), MSE on standardised data (EMLP's
+ * equivariance-preserving standardisation), min(900000/N, 1000) epochs (1800 steps at N = 1000;
+ * --quick: 300 epochs). MLPs are 3 × 384 as EMLP's baselines; the EMLP is 3 blocks of
+ * uniformRep(384) with EMLP's projected weights (see `LinearParametrization`).
+ * Measured at N = 1000 (O(5), 1800 steps): coefficient weights 0.094 (600 steps) → projected 0.070
+ * (600) → 0.038 (1800); on inertia 128 channels give test 1.18 / train 0.33 and 384 channels
+ * reach EMLP's train MSE (~0.01): the T3 copies that build Σ m r rᵀ need the width.
  * Augmentation: every sample of every batch is moved by its own random group element,
  * x ← ρ_in(g)x, y ← ρ_out(g)y.
  */
@@ -20,7 +23,7 @@ import { fromHost } from "../core/host.js";
 import { hostRng, makeKey, permutation } from "../core/rng.js";
 import { inertia, o5Synthetic, particleInteraction, standardization, standardize, type SyntheticData } from "../data/emlp-synthetic.js";
 import { Lorentz, O, SO, type Group } from "../groups/index.js";
-import { EMLP, repAction, type RepModule } from "../layers/emlp.js";
+import { EMLP, repAction, type LinearParametrization, type RepModule } from "../layers/emlp.js";
 import { MLP } from "../nn/layers.js";
 import { saveCheckpoint } from "../node/checkpoint-file.js";
 import { linePlot } from "../plot/index.js";
@@ -47,8 +50,6 @@ interface TaskSpec {
   make: (n: number, rng: () => number) => SyntheticData;
   /** Largest tensor rank of the hidden reps. */
   maxRank?: number;
-  /** EMLP hidden channels (inertia needs ≥ 108 so that uniformRep reaches rank 3: Σ m r rᵀ needs V ⊗ (V⊗V⊗V) in the bilinear). */
-  emlpChannels: number;
 }
 
 const TASKS: Record<string, TaskSpec> = {
@@ -61,7 +62,6 @@ const TASKS: Record<string, TaskSpec> = {
     repIn: (G) => V(G).times(2),
     repOut: (G) => Scalar(G),
     make: o5Synthetic,
-    emlpChannels: 128,
   },
   inertia: {
     name: "emlp-o3-inertia",
@@ -72,7 +72,6 @@ const TASKS: Record<string, TaskSpec> = {
     repIn: (G) => Scalar(G).times(5).sum(V(G).times(5)),
     repOut: (G) => T(2, 0, G),
     make: (n, rng) => inertia(n, rng, 5),
-    emlpChannels: 128,
   },
   lorentz: {
     name: "emlp-lorentz",
@@ -84,7 +83,6 @@ const TASKS: Record<string, TaskSpec> = {
     repOut: (G) => Scalar(G),
     make: particleInteraction,
     maxRank: 2,
-    emlpChannels: 128,
   },
 };
 
@@ -94,28 +92,37 @@ interface Config {
   channels: number;
   mlpChannels: number;
   layers: number;
-  /** Epochs = epochBudget / N (EMLP: 300000 / N), at most maxSteps optimiser steps. */
+  /** Epochs = min(epochBudget / N, maxEpochs) (EMLP: min(900000 / N, 1000)), at most maxSteps optimiser steps. */
   epochBudget: number;
+  maxEpochs: number;
   maxSteps: number;
   nTest: number;
   /** Group elements for the equivariance error. */
   samples: number;
   models: ModelName[];
+  parametrization: LinearParametrization;
 }
 
-function config(quick: boolean, spec: TaskSpec): Config {
+/**
+ * Quick: the N = 1000 point, 300 epochs (600 steps). Full: EMLP's data-efficiency sweep and
+ * schedule. Environment overrides (for sweeps by hand): NOETHER_EMLP_MODELS=emlp,mlp (subset),
+ * NOETHER_EMLP_SIZES=100,3000, NOETHER_EMLP_CHANNELS=128, NOETHER_EMLP_MAXSTEPS=600 (cap),
+ * NOETHER_EMLP_PARAM=basis (the linear layers' parametrization).
+ */
+function config(quick: boolean): Config {
+  const env = process.env;
   const all: ModelName[] = ["mlp", "mlp-aug", "emlp"];
-  // `NOETHER_EMLP_MODELS=emlp` runs a subset of the models.
-  const pick = (process.env.NOETHER_EMLP_MODELS ?? "").split(",").filter((m): m is ModelName => (all as string[]).includes(m));
+  const pick = (env.NOETHER_EMLP_MODELS ?? "").split(",").filter((m): m is ModelName => (all as string[]).includes(m));
   const models = pick.length > 0 ? pick : all;
-  const env = Number(process.env.NOETHER_EMLP_CHANNELS);
-  const channels = Number.isInteger(env) && env > 0 ? env : spec.emlpChannels;
-  // EMLP's schedule; --quick is its N = 1000 point (600 steps).
-  if (quick) return { sizes: [1000], channels, mlpChannels: 384, layers: 3, epochBudget: 300000, maxSteps: 600, nTest: 2000, samples: 8, models };
-  // Full: log-spaced 30..30000 (`NOETHER_EMLP_SIZES=100,3000` runs a subset); small N capped at
-  // 2000 steps (EMLP: 10000 at N = 30).
-  const sizesEnv = (process.env.NOETHER_EMLP_SIZES ?? "").split(",").map(Number).filter((n) => Number.isInteger(n) && n > 0);
-  return { sizes: sizesEnv.length > 0 ? sizesEnv : [30, 100, 300, 1000, 3000, 10000, 30000], channels, mlpChannels: 384, layers: 3, epochBudget: 300000, maxSteps: 2000, nTest: 5000, samples: 16, models };
+  const ch = Number(env.NOETHER_EMLP_CHANNELS);
+  const channels = Number.isInteger(ch) && ch > 0 ? ch : 384;
+  const cap = Number(env.NOETHER_EMLP_MAXSTEPS);
+  const maxSteps = Number.isInteger(cap) && cap > 0 ? cap : Infinity;
+  const parametrization: LinearParametrization = env.NOETHER_EMLP_PARAM === "basis" ? "basis" : "projected";
+  const base = { channels, mlpChannels: 384, layers: 3, models, parametrization };
+  if (quick) return { ...base, sizes: [1000], epochBudget: 300000, maxEpochs: 300, maxSteps, nTest: 5000, samples: 8 };
+  const sizesEnv = (env.NOETHER_EMLP_SIZES ?? "").split(",").map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  return { ...base, sizes: sizesEnv.length > 0 ? sizesEnv : [30, 100, 300, 1000, 3000, 10000, 30000], epochBudget: 900000, maxEpochs: 1000, maxSteps, nTest: 5000, samples: 16 };
 }
 
 /** Per-sample group action on host rows: out[k] = ρ(g_k) x[k] (structured ρ, no dense matrices). */
@@ -132,7 +139,8 @@ interface RunResult {
   seconds: number;
   epochs: number;
   steps: number;
-  finalTrainLoss: number;
+  /** MSE on the training set after training (original units), to tell under- from over-fitting. */
+  trainMSE: number;
 }
 
 async function trainOne(
@@ -153,7 +161,7 @@ async function trainOne(
   const rout = spec.repOut(Gm);
   const net: RepModule | ReturnType<typeof MLP> =
     model === "emlp"
-      ? EMLP(rin, rout, Gm, { channels: cfg.channels, layers: cfg.layers, maxRank: spec.maxRank })
+      ? EMLP(rin, rout, Gm, { channels: cfg.channels, layers: cfg.layers, maxRank: spec.maxRank, parametrization: cfg.parametrization })
       : MLP([train.nIn, ...Array.from({ length: cfg.layers }, () => cfg.mlpChannels), train.nOut], { activation: "silu" });
   const apply = (p: unknown, x: JArray) => (net.apply as (p: unknown, x: JArray) => JArray)(p, x);
   const lossFn = modelLoss({ apply }, mse);
@@ -164,7 +172,7 @@ async function trainOne(
   const N = train.n;
   const batch = Math.min(500, N);
   const perEpoch = Math.floor(N / batch);
-  const epochs = Math.max(1, Math.min(Math.floor(cfg.maxSteps / perEpoch), Math.round(cfg.epochBudget / N)));
+  const epochs = Math.max(1, Math.min(Math.floor(cfg.maxSteps / perEpoch), cfg.maxEpochs, Math.floor(cfg.epochBudget / N)));
   const total = epochs * perEpoch;
   const schedule = cosine({ lr: 3e-3, totalSteps: total });
   const rng = hostRng(seed ^ 0xa11);
@@ -199,15 +207,19 @@ async function trainOne(
     opts.onProgress({ done: t, total, unit: "steps", metrics: { loss: last } });
   }
   step.dispose();
-  // Test MSE in original units (standardised MSE × σ_y² per output).
-  let sq = 0;
-  const chunk = 1000;
-  for (let s = 0; s < test.n; s += chunk) {
-    const m = Math.min(chunk, test.n - s);
-    const pred = (await apply(tree.ref(params), fromHost(test.x.subarray(s * test.nIn, (s + m) * test.nIn), [m, test.nIn], { dtype: "float32" })).data()) as Float32Array;
-    for (let i = 0; i < m * test.nOut; i++) sq += ((pred[i]! - test.y[s * test.nOut + i]!) * yStd[i % test.nOut]!) ** 2;
-  }
-  const testMSE = sq / (test.n * test.nOut);
+  // MSE in original units (standardised MSE × σ_y² per output), on the test and the training set.
+  const evalMSE = async (d: SyntheticData): Promise<number> => {
+    let sq = 0;
+    const chunk = 1000;
+    for (let s = 0; s < d.n; s += chunk) {
+      const m = Math.min(chunk, d.n - s);
+      const pred = (await apply(tree.ref(params), fromHost(d.x.subarray(s * d.nIn, (s + m) * d.nIn), [m, d.nIn], { dtype: "float32" })).data()) as Float32Array;
+      for (let i = 0; i < m * d.nOut; i++) sq += ((pred[i]! - d.y[s * d.nOut + i]!) * yStd[i % d.nOut]!) ** 2;
+    }
+    return sq / (d.n * d.nOut);
+  };
+  const testMSE = await evalMSE(test);
+  const trainMSE = await evalMSE(train);
   // Equivariance error over sampled elements of the model's group, float32 on wasm (as trained).
   const nEq = 32;
   const eq = await equivarianceError((x) => apply(tree.ref(params), x), {
@@ -228,7 +240,7 @@ async function trainOne(
     }
   }
   tree.dispose([params, optState] as never);
-  return { testMSE, equivarianceError: eq.maxError, seconds: (performance.now() - t0) / 1000, epochs, steps: t, finalTrainLoss: last };
+  return { testMSE, trainMSE, equivarianceError: eq.maxError, seconds: (performance.now() - t0) / 1000, epochs, steps: t };
 }
 
 /** Time to build the EMLP's bases from a cold cache (ms), for a task and config. */
@@ -249,16 +261,15 @@ export function solveTime(spec: TaskSpec, channels: number, layers: number): { m
 async function runTask(spec: TaskSpec, opts: ExperimentOptions): Promise<ExperimentResults> {
   const t0 = performance.now();
   await initEngine();
-  const cfg = config(opts.quick, spec);
+  const cfg = config(opts.quick);
   const G = spec.modelGroup();
   const solve = solveTime(spec, cfg.channels, cfg.layers);
-  const solve384 = opts.quick ? null : solveTime(spec, 384, 3);
   opts.log(`${spec.name}: bases solved in ${(solve.ms / 1000).toFixed(2)} s (${cfg.channels} channels, ${cfg.layers} layers)`);
   const rng = hostRng(opts.seed ^ 0xe41b);
   const maxN = Math.max(...cfg.sizes);
   const pool = spec.make(maxN, rng);
   const testRaw = spec.make(cfg.nTest, rng);
-  const results: { model: ModelName; group: string; trainSize: number; testMSE: number; equivarianceError: number; seconds: number; epochs: number }[] = [];
+  const results: { model: ModelName; group: string; trainSize: number; testMSE: number; trainMSE: number; equivarianceError: number; seconds: number; epochs: number }[] = [];
   for (const N of cfg.sizes) {
     const trainRaw: SyntheticData = { ...pool, n: N, x: pool.x.subarray(0, N * pool.nIn), y: pool.y.subarray(0, N * pool.nOut) };
     const st = standardization(spec.key, trainRaw);
@@ -267,8 +278,8 @@ async function runTask(spec: TaskSpec, opts: ExperimentOptions): Promise<Experim
     for (const model of cfg.models) {
       const ck = model === "emlp" && N === (cfg.sizes.includes(1000) ? 1000 : maxN) ? join(opts.outDir, "checkpoint.safetensors") : null;
       const r = await trainOne(spec, model, train, test, st.yStd, cfg, opts.seed, opts, ck);
-      opts.log(`${spec.name} N=${N} ${model}: test MSE ${r.testMSE.toExponential(3)}, equivariance error ${r.equivarianceError.toExponential(2)} (${r.epochs} epochs, ${r.seconds.toFixed(1)} s)`);
-      results.push({ model, group: G.name, trainSize: N, testMSE: r.testMSE, equivarianceError: r.equivarianceError, seconds: r.seconds, epochs: r.epochs });
+      opts.log(`${spec.name} N=${N} ${model}: test MSE ${r.testMSE.toExponential(3)} (train ${r.trainMSE.toExponential(3)}), equivariance error ${r.equivarianceError.toExponential(2)} (${r.epochs} epochs, ${r.seconds.toFixed(1)} s)`);
+      results.push({ model, group: G.name, trainSize: N, testMSE: r.testMSE, trainMSE: r.trainMSE, equivarianceError: r.equivarianceError, seconds: r.seconds, epochs: r.epochs });
       writeFileSync(join(opts.outDir, "results.partial.json"), JSON.stringify(results, null, 2) + "\n");
     }
   }
@@ -278,7 +289,7 @@ async function runTask(spec: TaskSpec, opts: ExperimentOptions): Promise<Experim
     await linePlot({
       title: `${spec.name}: test MSE vs training-set size`,
       series: cfg.models.map((m) => {
-        const rs = results.filter((r) => r.model === m);
+        const rs = results.filter((r) => r.model === m).sort((a, b) => a.trainSize - b.trainSize);
         return { name: label[m], x: rs.map((r) => r.trainSize), y: rs.map((r) => r.testMSE) };
       }),
       xLabel: "training-set size N",
@@ -292,9 +303,8 @@ async function runTask(spec: TaskSpec, opts: ExperimentOptions): Promise<Experim
     description: spec.description,
     results: results as unknown as JsonValue,
     solveSeconds: solve.ms / 1000,
-    ...(solve384 ? { solveSeconds384: solve384.ms / 1000 } : {}),
     basisCoefficients: solve.coefficients,
-    config: { quick: opts.quick, channels: cfg.channels, mlpChannels: cfg.mlpChannels, layers: cfg.layers, epochs: `min(${cfg.epochBudget}/N, ${cfg.maxSteps} steps)`, batch: "min(500, N)", lr: 3e-3, schedule: "cosine", nTest: cfg.nTest, maxRank: spec.maxRank ?? null, equivarianceSamples: cfg.samples, equivarianceDtype: "float32 wasm" },
+    config: { quick: opts.quick, channels: cfg.channels, mlpChannels: cfg.mlpChannels, layers: cfg.layers, epochs: `min(${cfg.epochBudget}/N, ${cfg.maxEpochs})${Number.isFinite(cfg.maxSteps) ? `, at most ${cfg.maxSteps} steps` : ""}`, parametrization: cfg.parametrization, batch: "min(500, N)", lr: 3e-3, schedule: "cosine", nTest: cfg.nTest, maxRank: spec.maxRank ?? null, equivarianceSamples: cfg.samples, equivarianceDtype: "float32 wasm" },
     seconds: (performance.now() - t0) / 1000,
   };
   writeFileSync(join(opts.outDir, "results.json"), JSON.stringify(out, null, 2) + "\n");
