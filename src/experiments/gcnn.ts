@@ -10,6 +10,12 @@
  * Batch norm uses batch statistics also at test time (test batches of 100, the size of the
  * invariance check, so that evaluation compiles once per model); the statistics of a
  * batch are invariant under rotating the whole batch, so the invariance check is unaffected.
+ *
+ * Measured, full form (`noether run gcnn-rotmnist --json`, seeds 0 and 1, 28 min on 2 shared
+ * cores): test error Z2CNN 18.9 ± 0.6% (21,630 params), P4CNN 6.1 ± 0.5% (24,620), P4MCNN
+ * 8.5 ± 0.5% (26,757); logit invariance error 0.52 (Z2) vs 2e-6 (P4, P4M). Paper (10k / 50k,
+ * trained to convergence): Z2CNN 5.03%, P4CNN 2.28%. Three epochs here: the ordering and the
+ * gap hold, the absolute errors do not reach the paper's.
  */
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
