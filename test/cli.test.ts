@@ -114,4 +114,16 @@ test("tour writes report/index.html with each experiment's numbers and inline SV
   assert.match(html, /<section id="mlp-fit">/);
   assert.match(html, /<th>testLoss<\/th>/);
   assert.ok((html.match(/<svg/g) ?? []).length >= 2);
+  // Both ways of running: child processes (--jobs 2, stderr lines prefixed) and in-process (--jobs 1).
+  for (const jobs of ["2", "1"]) {
+    const outJ = join(tmp, `report-jobs${jobs}`);
+    const rj = await cli(["tour", "--out", outJ, "--json", "--only", "mlp-fit", "--jobs", jobs]);
+    assert.equal(rj.code, 0, rj.stderr);
+    assert.ok(Number.isFinite((lastJson(rj.stdout) as Record<string, { testLoss: number }>)["mlp-fit"]!.testLoss), `--jobs ${jobs}`);
+    assert.ok(existsSync(join(outJ, "index.html")));
+    if (jobs === "2") assert.match(rj.stderr, /^\[mlp-fit\] /m);
+  }
+  const badJobs = await cli(["tour", "--jobs", "0"]);
+  assert.notEqual(badJobs.code, 0);
+  assert.match(badJobs.stderr, /--jobs must be an integer ≥ 1, got "0"/);
 });

@@ -5,8 +5,12 @@
  * Output contract: human-readable text on stdout; progress and log messages on stderr; with
  * `--json` the last stdout line is one JSON value with the results.
  */
+import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { relative, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { experiments, findExperiment } from "../experiments/index.js";
 import { flattenResults, type ExperimentResults } from "../experiments/types.js";
@@ -96,6 +100,37 @@ async function runExperiment(
   } finally {
     progress.stop();
   }
+}
+
+/**
+ * Runs `noether run <name> --quick --json` in a child Node process (same loader flags as this
+ * one, so it works from source through tsx and from the built package), forwarding its stderr
+ * lines prefixed with the experiment's name, and returns the results from its last stdout line.
+ */
+function runExperimentInChild(name: string, o: { seed: number; outDir: string }, io: CliIO): Promise<ExperimentResults> {
+  const main = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "./main.ts" : "./main.js", import.meta.url));
+  const args = [...process.execArgv, main, "run", name, "--quick", "--seed", String(o.seed), "--out", o.outDir, "--json"];
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    const errTail: string[] = [];
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    createInterface({ input: child.stderr }).on("line", (line) => {
+      io.err(`[${name}] ${line}`);
+      errTail.push(line);
+      if (errTail.length > 5) errTail.shift();
+    });
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      if (code !== 0) return reject(new Error(`${name} failed (${signal ?? `exit code ${code}`}): ${errTail.join(" | ")}`));
+      const last = stdout.trimEnd().split("\n").pop() ?? "";
+      try {
+        resolvePromise(JSON.parse(last) as ExperimentResults);
+      } catch {
+        reject(new Error(`${name}: no JSON results on the last stdout line (got ${JSON.stringify(last.slice(0, 200))})`));
+      }
+    });
+  });
 }
 
 async function loadBenchmarks(): Promise<Benchmark[]> {
@@ -225,7 +260,12 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .addOption(new Option("--seed <n>", "random seed").argParser(parseIntArg("--seed", 0)).default(0))
     .option("--json", "print {name: results} as one JSON object on the last stdout line")
     .option("--only <names>", "comma-separated experiments to include (default: all)")
-    .action(async (o: { out: string; seed: number; json?: boolean; only?: string }, cmd: Command) => {
+    .addOption(
+      new Option("--jobs <n>", "experiments run at once, each in its own process (jax-js on Wasm uses one core)")
+        .argParser(parseIntArg("--jobs", 1))
+        .default(Math.min(2, availableParallelism()), "min(2, CPU cores)"),
+    )
+    .action(async (o: { out: string; seed: number; json?: boolean; only?: string; jobs: number }, cmd: Command) => {
       const chosen = o.only === undefined ? experiments : o.only.split(",").map((n) => {
         const exp = findExperiment(n.trim());
         if (exp === undefined) cmd.error(`error: unknown experiment ${JSON.stringify(n.trim())} in --only; available: ${experiments.map((e) => e.name).join(", ")}`);
@@ -233,20 +273,38 @@ export function buildProgram(io: CliIO = defaultIO): Command {
       });
       const outRoot = resolve(o.out);
       mkdirSync(outRoot, { recursive: true });
-      const entries: ReportEntry[] = [];
+      const done: (ReportEntry | undefined)[] = chosen.map(() => undefined);
+      const failures: string[] = [];
       const t0 = performance.now();
-      for (const exp of chosen) {
+      const runOne = async (i: number): Promise<void> => {
+        const exp = chosen[i]!;
         io.err(`tour: ${exp.name} — ${exp.description}`);
         const dir = resolve(outRoot, exp.name);
         const s0 = performance.now();
-        const results = await runExperiment(exp.name, { quick: true, seed: o.seed, outDir: dir, json: o.json ?? false }, io);
-        entries.push({ experiment: exp, results, dir, seconds: (performance.now() - s0) / 1000 });
-        io.out(`${exp.name} (quick)`);
-        io.out(resultsTable(results));
-        io.out("");
-      }
+        try {
+          const results =
+            o.jobs > 1
+              ? await runExperimentInChild(exp.name, { seed: o.seed, outDir: dir }, io)
+              : await runExperiment(exp.name, { quick: true, seed: o.seed, outDir: dir, json: o.json ?? false }, io);
+          done[i] = { experiment: exp, results, dir, seconds: (performance.now() - s0) / 1000 };
+          io.out(`${exp.name} (quick)`);
+          io.out(resultsTable(results));
+          io.out("");
+        } catch (e) {
+          failures.push(`${exp.name}: ${(e as Error).message}`);
+          io.err(`tour: ${exp.name} failed: ${(e as Error).message}`);
+        }
+      };
+      // A pool of `jobs` workers taking experiments in order; the report keeps the list's order.
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < chosen.length) await runOne(next++);
+      };
+      await Promise.all(Array.from({ length: Math.min(o.jobs, chosen.length) }, worker));
+      const entries = done.filter((e): e is ReportEntry => e !== undefined);
       const index = writeReport(outRoot, entries, { seed: o.seed, seconds: (performance.now() - t0) / 1000 });
       io.out(`report: ${showPath(index)} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+      if (failures.length > 0) throw new CommanderError(1, "noether.tourFailed", `error: ${failures.length} experiment(s) failed; the report has the others:\n  ${failures.join("\n  ")}`);
       if (o.json) io.out(JSON.stringify(Object.fromEntries(entries.map((e) => [e.experiment.name, e.results]))));
     });
 
