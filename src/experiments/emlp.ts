@@ -31,7 +31,7 @@ import { Scalar, T, V, type Rep } from "../reps/index.js";
 import { clearSolveCache } from "../solve/basis.js";
 import { equivarianceError } from "../testing/equivariance.js";
 import { mse, modelLoss } from "../train/losses.js";
-import { adam, cosine } from "../train/optim.js";
+import { adam, constant, cosine } from "../train/optim.js";
 import { makeTrainStep } from "../train/step.js";
 import type { ExperimentOptions, ExperimentResults, JsonValue } from "./types.js";
 
@@ -101,13 +101,16 @@ interface Config {
   samples: number;
   models: ModelName[];
   parametrization: LinearParametrization;
+  /** Learning-rate schedule: cosine decay from 3e-3 (default) or EMLP's constant 3e-3. */
+  schedule: "cosine" | "constant";
 }
 
 /**
  * Quick: the N = 1000 point, 300 epochs (600 steps). Full: EMLP's data-efficiency sweep and
  * schedule. Environment overrides (for sweeps by hand): NOETHER_EMLP_MODELS=emlp,mlp (subset),
  * NOETHER_EMLP_SIZES=100,3000, NOETHER_EMLP_CHANNELS=128, NOETHER_EMLP_MAXSTEPS=600 (cap),
- * NOETHER_EMLP_PARAM=basis (the linear layers' parametrization).
+ * NOETHER_EMLP_PARAM=basis (the linear layers' parametrization), NOETHER_EMLP_SCHEDULE=constant
+ * (EMLP's constant learning rate instead of the cosine decay).
  */
 function config(quick: boolean): Config {
   const env = process.env;
@@ -119,7 +122,8 @@ function config(quick: boolean): Config {
   const cap = Number(env.NOETHER_EMLP_MAXSTEPS);
   const maxSteps = Number.isInteger(cap) && cap > 0 ? cap : Infinity;
   const parametrization: LinearParametrization = env.NOETHER_EMLP_PARAM === "basis" ? "basis" : "projected";
-  const base = { channels, mlpChannels: 384, layers: 3, models, parametrization };
+  const schedule = env.NOETHER_EMLP_SCHEDULE === "constant" ? "constant" : "cosine";
+  const base = { channels, mlpChannels: 384, layers: 3, models, parametrization, schedule } as const;
   if (quick) return { ...base, sizes: [1000], epochBudget: 300000, maxEpochs: 300, maxSteps, nTest: 5000, samples: 8 };
   const sizesEnv = (env.NOETHER_EMLP_SIZES ?? "").split(",").map(Number).filter((n) => Number.isInteger(n) && n > 0);
   return { ...base, sizes: sizesEnv.length > 0 ? sizesEnv : [30, 100, 300, 1000, 3000, 10000, 30000], epochBudget: 900000, maxEpochs: 1000, maxSteps, nTest: 5000, samples: 16 };
@@ -174,7 +178,7 @@ async function trainOne(
   const perEpoch = Math.floor(N / batch);
   const epochs = Math.max(1, Math.min(Math.floor(cfg.maxSteps / perEpoch), cfg.maxEpochs, Math.floor(cfg.epochBudget / N)));
   const total = epochs * perEpoch;
-  const schedule = cosine({ lr: 3e-3, totalSteps: total });
+  const schedule = cfg.schedule === "constant" ? constant(3e-3) : cosine({ lr: 3e-3, totalSteps: total });
   const rng = hostRng(seed ^ 0xa11);
   const rinD = spec.repIn(Gd);
   const routD = spec.repOut(Gd);
@@ -304,7 +308,7 @@ async function runTask(spec: TaskSpec, opts: ExperimentOptions): Promise<Experim
     results: results as unknown as JsonValue,
     solveSeconds: solve.ms / 1000,
     basisCoefficients: solve.coefficients,
-    config: { quick: opts.quick, channels: cfg.channels, mlpChannels: cfg.mlpChannels, layers: cfg.layers, epochs: `min(${cfg.epochBudget}/N, ${cfg.maxEpochs})${Number.isFinite(cfg.maxSteps) ? `, at most ${cfg.maxSteps} steps` : ""}`, parametrization: cfg.parametrization, batch: "min(500, N)", lr: 3e-3, schedule: "cosine", nTest: cfg.nTest, maxRank: spec.maxRank ?? null, equivarianceSamples: cfg.samples, equivarianceDtype: "float32 wasm" },
+    config: { quick: opts.quick, channels: cfg.channels, mlpChannels: cfg.mlpChannels, layers: cfg.layers, epochs: `min(${cfg.epochBudget}/N, ${cfg.maxEpochs})${Number.isFinite(cfg.maxSteps) ? `, at most ${cfg.maxSteps} steps` : ""}`, parametrization: cfg.parametrization, batch: "min(500, N)", lr: 3e-3, schedule: cfg.schedule, nTest: cfg.nTest, maxRank: spec.maxRank ?? null, equivarianceSamples: cfg.samples, equivarianceDtype: "float32 wasm" },
     seconds: (performance.now() - t0) / 1000,
   };
   writeFileSync(join(opts.outDir, "results.json"), JSON.stringify(out, null, 2) + "\n");
