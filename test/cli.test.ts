@@ -102,7 +102,7 @@ test("bench mlp-step --json prints the documented shape", async () => {
   assert.match(badOnly.stderr, /unknown experiment "nope" in --only/);
 });
 
-test("tour writes report/index.html with each experiment's numbers and inline SVG", { timeout: 60_000 }, async () => {
+test("tour writes report/index.html with each experiment's numbers and inline SVG", { timeout: 180_000 }, async () => {
   const out = join(tmp, "report");
   const r = await cli(["tour", "--out", out, "--json", "--only", "mlp-fit"]);
   assert.equal(r.code, 0, r.stderr);
