@@ -37,6 +37,9 @@ import type { ExperimentOptions, ExperimentResults, JsonValue } from "./types.js
 
 type ModelName = "mlp" | "mlp-aug" | "emlp";
 
+/** Adam's learning rate after the warm-up (EMLP's 3e-3). */
+const LR = 3e-3;
+
 interface TaskSpec {
   name: string;
   key: "o5" | "inertia" | "lorentz";
@@ -127,14 +130,16 @@ function config(quick: boolean): Config {
   const all: ModelName[] = ["mlp", "mlp-aug", "emlp"];
   const pick = (env.NOETHER_EMLP_MODELS ?? "").split(",").filter((m): m is ModelName => (all as string[]).includes(m));
   const models = pick.length > 0 ? pick : all;
-  const ch = Number(env.NOETHER_EMLP_CHANNELS);
-  const channels = Number.isInteger(ch) && ch > 0 ? ch : 384;
-  const cap = Number(env.NOETHER_EMLP_MAXSTEPS);
-  const maxSteps = Number.isInteger(cap) && cap > 0 ? cap : Infinity;
+  /** A number from the environment when set and accepted by `ok`, else the fallback. */
+  const num = (name: string, ok: (v: number) => boolean, fallback: number): number => {
+    const v = Number(env[name]);
+    return env[name] !== undefined && env[name] !== "" && ok(v) ? v : fallback;
+  };
+  const channels = num("NOETHER_EMLP_CHANNELS", (v) => Number.isInteger(v) && v > 0, 384);
+  const maxSteps = num("NOETHER_EMLP_MAXSTEPS", (v) => Number.isInteger(v) && v > 0, Infinity);
+  const warmup = num("NOETHER_EMLP_WARMUP", (v) => v >= 0 && v < 1, 0.1);
   const parametrization: LinearParametrization = env.NOETHER_EMLP_PARAM === "basis" ? "basis" : "projected";
   const schedule = env.NOETHER_EMLP_SCHEDULE === "cosine" ? "cosine" : "constant";
-  const w = Number(env.NOETHER_EMLP_WARMUP);
-  const warmup = env.NOETHER_EMLP_WARMUP !== undefined && Number.isFinite(w) && w >= 0 && w < 1 ? w : 0.1;
   const base = { channels, mlpChannels: 384, layers: 3, models, parametrization, schedule, warmup } as const;
   if (quick) return { ...base, sizes: [1000], epochBudget: 300000, maxEpochs: 300, maxSteps, nTest: 5000, samples: 8 };
   const sizesEnv = (env.NOETHER_EMLP_SIZES ?? "").split(",").map(Number).filter((n) => Number.isInteger(n) && n > 0);
@@ -192,7 +197,7 @@ async function trainOne(
   const total = epochs * perEpoch;
   const warmupSteps = Math.round(cfg.warmup * total);
   // Linear warm-up, then constant (a cosine from lr to lr) or a cosine decay to 0.
-  const schedule = cosine({ lr: 3e-3, totalSteps: total, warmupSteps, ...(cfg.schedule === "constant" ? { finalLr: 3e-3 } : {}) });
+  const schedule = cosine({ lr: LR, totalSteps: total, warmupSteps, ...(cfg.schedule === "constant" ? { finalLr: LR } : {}) });
   const rng = hostRng(seed ^ 0xa11);
   const rinD = spec.repIn(Gd);
   const routD = spec.repOut(Gd);
@@ -287,7 +292,7 @@ async function runTask(spec: TaskSpec, opts: ExperimentOptions): Promise<Experim
   const maxN = Math.max(...cfg.sizes);
   const pool = spec.make(maxN, rng);
   const testRaw = spec.make(cfg.nTest, rng);
-  const results: { model: ModelName; group: string; trainSize: number; testMSE: number; trainMSE: number; equivarianceError: number; seconds: number; epochs: number }[] = [];
+  const results: ({ model: ModelName; group: string; trainSize: number } & Omit<RunResult, "steps">)[] = [];
   for (const N of cfg.sizes) {
     const trainRaw: SyntheticData = { ...pool, n: N, x: pool.x.subarray(0, N * pool.nIn), y: pool.y.subarray(0, N * pool.nOut) };
     const st = standardization(spec.key, trainRaw);
@@ -322,7 +327,7 @@ async function runTask(spec: TaskSpec, opts: ExperimentOptions): Promise<Experim
     results: results as unknown as JsonValue,
     solveSeconds: solve.ms / 1000,
     basisCoefficients: solve.coefficients,
-    config: { quick: opts.quick, channels: cfg.channels, mlpChannels: cfg.mlpChannels, layers: cfg.layers, epochs: `min(${cfg.epochBudget}/N, ${cfg.maxEpochs})${Number.isFinite(cfg.maxSteps) ? `, at most ${cfg.maxSteps} steps` : ""}`, parametrization: cfg.parametrization, batch: "min(500, N)", lr: 3e-3, schedule: cfg.schedule, warmup: cfg.warmup, nTest: cfg.nTest, maxRank: spec.maxRank ?? null, equivarianceSamples: cfg.samples, equivarianceDtype: "float32 wasm" },
+    config: { quick: opts.quick, channels: cfg.channels, mlpChannels: cfg.mlpChannels, layers: cfg.layers, epochs: `min(${cfg.epochBudget}/N, ${cfg.maxEpochs})${Number.isFinite(cfg.maxSteps) ? `, at most ${cfg.maxSteps} steps` : ""}`, parametrization: cfg.parametrization, batch: "min(500, N)", lr: LR, schedule: cfg.schedule, warmup: cfg.warmup, nTest: cfg.nTest, maxRank: spec.maxRank ?? null, equivarianceSamples: cfg.samples, equivarianceDtype: "float32 wasm" },
     seconds: (performance.now() - t0) / 1000,
   };
   writeFileSync(join(opts.outDir, "results.json"), JSON.stringify(out, null, 2) + "\n");

@@ -283,9 +283,10 @@ export function EquivariantLinear(
   const biasBlockOf = new Map<string, number>();
   biasBasis?.blocks.forEach((b, i) => biasBlockOf.set(b.outRep.structure, i));
   const bQT = biasBasis?.blocks.map((b) => transposeHost(b.basis, b.outRep.size, b.rank)) ?? [];
-  const projected = (opts.parametrization ?? "projected") === "projected";
-  if (opts.parametrization !== undefined && opts.parametrization !== "projected" && opts.parametrization !== "basis")
-    throw new ConfigError(`EquivariantLinear: parametrization must be "projected" or "basis", got ${JSON.stringify(opts.parametrization)}`);
+  const parametrization = opts.parametrization ?? "projected";
+  if (parametrization !== "projected" && parametrization !== "basis")
+    throw new ConfigError(`EquivariantLinear: parametrization must be "projected" or "basis", got ${JSON.stringify(parametrization)}`);
+  const projected = parametrization === "projected";
   /** Coefficients [rows, r] of a block's parameters: themselves ("basis") or their projection w·Q ("projected"). */
   const coeffs = (w: JArray, Q: Float64Array, width: number, r: number, like: Placement): JArray => (projected ? np.matmul(w, constAt(Q, [width, r], like)) : w);
 
