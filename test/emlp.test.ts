@@ -273,12 +273,17 @@ test("emlp-o5-invariant runs end to end (tiny: 16 channels, 4 steps per model): 
   try {
     const r = await o5Task.run({ quick: true, seed: 0, outDir, onProgress: () => {}, log: () => {} });
     assert.equal(r.task, "emlp-o5-invariant");
-    const rows = r.results as { model: string; group: string; trainSize: number; testMSE: number; equivarianceError: number }[];
+    const rows = r.results as { model: string; group: string; trainSize: number; testMSE: number; finalTestMSE: number; valMSE: number; selectedStep: number; steps: number; equivarianceError: number }[];
     assert.deepEqual(rows.map((x) => x.model), ["mlp", "mlp-aug", "emlp"]);
     for (const row of rows) {
       assert.equal(row.group, "O(5)");
       assert.equal(row.trainSize, 1000);
       assert.ok(Number.isFinite(row.testMSE) && row.testMSE > 0, `${row.model} testMSE ${row.testMSE}`);
+      // Selection on the validation set: a step of the run, the final iterate's test MSE beside it.
+      assert.equal(row.steps, 4);
+      assert.ok(Number.isInteger(row.selectedStep) && row.selectedStep >= 1 && row.selectedStep <= row.steps, `${row.model} selectedStep ${row.selectedStep}`);
+      assert.ok(Number.isFinite(row.valMSE) && row.valMSE > 0, `${row.model} valMSE ${row.valMSE}`);
+      if (row.selectedStep === row.steps) assert.equal(row.testMSE, row.finalTestMSE);
     }
     assert.ok(rows[2]!.equivarianceError < 1e-4, `emlp ${rows[2]!.equivarianceError}`);
     assert.ok(rows[0]!.equivarianceError > 1e-3, `mlp ${rows[0]!.equivarianceError}`);

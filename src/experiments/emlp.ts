@@ -108,6 +108,22 @@ interface Config {
   schedule: "cosine" | "constant";
   /** Fraction of the steps with a linear warm-up (EMLP's paper-era script: 0.1). */
   warmup: number;
+  /**
+   * Which parameters are tested: "best-val" (default, as EMLP's trainer: the evaluation point with
+   * the lowest validation MSE) or "last" (the final iterate).
+   */
+  selection: "best-val" | "last";
+  /**
+   * Group elements of the augmented MLP: "fresh" (default) draws one per sample per step; "fixed"
+   * draws one per batch position once and reuses them every step, which is what EMLP's baseline
+   * does in effect (its sampler calls numpy inside the jitted loss, so the elements are constants
+   * of the trace).
+   */
+  augmentation: "fresh" | "fixed";
+  /** Validation points (EMLP: 1000, drawn beside the N training points). */
+  nVal: number;
+  /** Validation evaluations over a run (evenly spaced in steps, the last at the final step). */
+  evaluations: number;
 }
 
 /**
@@ -140,7 +156,9 @@ function config(quick: boolean): Config {
   const warmup = num("NOETHER_EMLP_WARMUP", (v) => v >= 0 && v < 1, 0.1);
   const parametrization: LinearParametrization = env.NOETHER_EMLP_PARAM === "basis" ? "basis" : "projected";
   const schedule = env.NOETHER_EMLP_SCHEDULE === "cosine" ? "cosine" : "constant";
-  const base = { channels, mlpChannels: 384, layers: 3, models, parametrization, schedule, warmup } as const;
+  const selection = env.NOETHER_EMLP_SELECT === "last" ? "last" : "best-val";
+  const augmentation = env.NOETHER_EMLP_AUG === "fixed" ? "fixed" : "fresh";
+  const base = { channels, mlpChannels: 384, layers: 3, models, parametrization, schedule, warmup, selection, augmentation, nVal: 1000, evaluations: 50 } as const;
   if (quick) return { ...base, sizes: [1000], epochBudget: 300000, maxEpochs: 300, maxSteps, nTest: 5000, samples: 8 };
   const sizesEnv = (env.NOETHER_EMLP_SIZES ?? "").split(",").map(Number).filter((n) => Number.isInteger(n) && n > 0);
   return { ...base, sizes: sizesEnv.length > 0 ? sizesEnv : [30, 100, 300, 1000, 3000, 10000, 30000], epochBudget: 900000, maxEpochs: 1000, maxSteps, nTest: 5000, samples: 16 };
@@ -155,12 +173,18 @@ function actRows(rep: Rep, gs: Float64Array[], x: Float64Array): Float64Array {
 }
 
 interface RunResult {
+  /** Test MSE (original units) of the selected parameters (see Config.selection). */
   testMSE: number;
+  /** Test MSE of the final iterate (equal to testMSE with selection "last"). */
+  finalTestMSE: number;
+  /** Validation MSE of the selected parameters, and the step they come from. */
+  valMSE: number;
+  selectedStep: number;
   equivarianceError: number;
   seconds: number;
   epochs: number;
   steps: number;
-  /** MSE on the training set after training (original units), to tell under- from over-fitting. */
+  /** MSE on the training set of the selected parameters (original units), to tell under- from over-fitting. */
   trainMSE: number;
 }
 
@@ -169,6 +193,7 @@ async function trainOne(
   model: ModelName,
   train: SyntheticData,
   test: SyntheticData,
+  val: SyntheticData,
   yStd: Float64Array,
   cfg: Config,
   seed: number,
@@ -201,6 +226,31 @@ async function trainOne(
   const rng = hostRng(seed ^ 0xa11);
   const rinD = spec.repIn(Gd);
   const routD = spec.repOut(Gd);
+  // MSE in original units (standardised MSE × σ_y² per output); params borrowed.
+  const evalMSE = async (p: unknown, d: SyntheticData): Promise<number> => {
+    let sq = 0;
+    const chunk = 1000;
+    for (let s = 0; s < d.n; s += chunk) {
+      const m = Math.min(chunk, d.n - s);
+      const pred = (await apply(tree.ref(p as never), fromHost(d.x.subarray(s * d.nIn, (s + m) * d.nIn), [m, d.nIn], { dtype: "float32" })).data()) as Float32Array;
+      for (let i = 0; i < m * d.nOut; i++) sq += ((pred[i]! - d.y[s * d.nOut + i]!) * yStd[i % d.nOut]!) ** 2;
+    }
+    return sq / (d.n * d.nOut);
+  };
+  // Model selection on the validation set (EMLP's trainer keeps the logged point with the best
+  // val_MSE and reports its test MSE): `best` holds a reference to the best parameters so far.
+  const evalEvery = Math.max(1, Math.round(total / cfg.evaluations));
+  let best: unknown = null;
+  let bestVal = Infinity;
+  let bestStep = 0;
+  const consider = (v: number, at: number): void => {
+    if (!(v < bestVal)) return;
+    if (best !== null) tree.dispose(best as never);
+    best = tree.ref(params);
+    bestVal = v;
+    bestStep = at;
+  };
+  const fixedGs = model === "mlp-aug" && cfg.augmentation === "fixed" ? Array.from({ length: batch }, () => Gd.sample(rng)) : null;
   let t = 0;
   let last = NaN;
   const xb = new Float64Array(batch * train.nIn);
@@ -216,7 +266,7 @@ async function trainOne(
       let xh: Float64Array = xb;
       let yh: Float64Array = yb;
       if (model === "mlp-aug") {
-        const gs = Array.from({ length: batch }, () => Gd.sample(rng));
+        const gs = fixedGs ?? Array.from({ length: batch }, () => Gd.sample(rng));
         xh = actRows(rinD, gs, xb);
         yh = routD.size === 1 ? yb : actRows(routD, gs, yb);
       }
@@ -226,26 +276,24 @@ async function trainOne(
       optState = out.optState;
       last = (await out.loss.data())[0]!;
       if (!Number.isFinite(last)) throw new Error(`${spec.name} ${model} N=${N}: non-finite loss at step ${t}`);
+      if (cfg.selection === "best-val" && (t % evalEvery === 0 || t === total)) consider(await evalMSE(params, val), t);
     }
     opts.onProgress({ done: t, total, unit: "steps", metrics: { loss: last } });
   }
   step.dispose();
-  // MSE in original units (standardised MSE × σ_y² per output), on the test and the training set.
-  const evalMSE = async (d: SyntheticData): Promise<number> => {
-    let sq = 0;
-    const chunk = 1000;
-    for (let s = 0; s < d.n; s += chunk) {
-      const m = Math.min(chunk, d.n - s);
-      const pred = (await apply(tree.ref(params), fromHost(d.x.subarray(s * d.nIn, (s + m) * d.nIn), [m, d.nIn], { dtype: "float32" })).data()) as Float32Array;
-      for (let i = 0; i < m * d.nOut; i++) sq += ((pred[i]! - d.y[s * d.nOut + i]!) * yStd[i % d.nOut]!) ** 2;
-    }
-    return sq / (d.n * d.nOut);
-  };
-  const testMSE = await evalMSE(test);
-  const trainMSE = await evalMSE(train);
+  const finalTestMSE = await evalMSE(params, test);
+  if (best === null) {
+    // Selection "last" (or no evaluation happened): the final iterate is the selected one.
+    best = tree.ref(params);
+    bestVal = await evalMSE(params, val);
+    bestStep = t;
+  }
+  const selected = best;
+  const testMSE = bestStep === t ? finalTestMSE : await evalMSE(selected, test);
+  const trainMSE = await evalMSE(selected, train);
   // Equivariance error over sampled elements of the model's group, float32 on wasm (as trained).
   const nEq = 32;
-  const eq = await equivarianceError((x) => apply(tree.ref(params), x), {
+  const eq = await equivarianceError((x) => apply(tree.ref(selected as never), x), {
     group: Gm,
     actIn: repAction(rin),
     actOut: repAction(rout),
@@ -257,13 +305,13 @@ async function trainOne(
   });
   if (checkpointPath !== null) {
     try {
-      await saveCheckpoint(checkpointPath, { params: tree.ref(params), optState: {}, meta: { step: t, epoch: epochs, seed, config: { task: spec.name, model, trainSize: N, channels: cfg.channels, layers: cfg.layers } } });
+      await saveCheckpoint(checkpointPath, { params: tree.ref(selected as never), optState: {}, meta: { step: bestStep, epoch: epochs, seed, config: { task: spec.name, model, trainSize: N, channels: cfg.channels, layers: cfg.layers, selection: cfg.selection, selectedStep: bestStep } } });
     } catch (err) {
       opts.log(`${spec.name}: checkpoint not written (${(err as Error).message})`);
     }
   }
-  tree.dispose([params, optState] as never);
-  return { testMSE, trainMSE, equivarianceError: eq.maxError, seconds: (performance.now() - t0) / 1000, epochs, steps: t };
+  tree.dispose([params, optState, selected] as never);
+  return { testMSE, finalTestMSE, valMSE: bestVal, selectedStep: bestStep, trainMSE, equivarianceError: eq.maxError, seconds: (performance.now() - t0) / 1000, epochs, steps: t };
 }
 
 /** Time to build the EMLP's bases from a cold cache (ms), for a task and config. */
@@ -292,17 +340,20 @@ async function runTask(spec: TaskSpec, opts: ExperimentOptions): Promise<Experim
   const maxN = Math.max(...cfg.sizes);
   const pool = spec.make(maxN, rng);
   const testRaw = spec.make(cfg.nTest, rng);
-  const results: ({ model: ModelName; group: string; trainSize: number } & Omit<RunResult, "steps">)[] = [];
+  // Drawn after the test set, so that the training and test data do not depend on it.
+  const valRaw = spec.make(cfg.nVal, rng);
+  const results: ({ model: ModelName; group: string; trainSize: number } & RunResult)[] = [];
   for (const N of cfg.sizes) {
     const trainRaw: SyntheticData = { ...pool, n: N, x: pool.x.subarray(0, N * pool.nIn), y: pool.y.subarray(0, N * pool.nOut) };
     const st = standardization(spec.key, trainRaw);
     const train = standardize(trainRaw, st);
     const test = standardize(testRaw, st);
+    const val = standardize(valRaw, st);
     for (const model of cfg.models) {
       const ck = model === "emlp" && N === (cfg.sizes.includes(1000) ? 1000 : maxN) ? join(opts.outDir, "checkpoint.safetensors") : null;
-      const r = await trainOne(spec, model, train, test, st.yStd, cfg, opts.seed, opts, ck);
-      opts.log(`${spec.name} N=${N} ${model}: test MSE ${r.testMSE.toExponential(3)} (train ${r.trainMSE.toExponential(3)}), equivariance error ${r.equivarianceError.toExponential(2)} (${r.epochs} epochs, ${r.seconds.toFixed(1)} s)`);
-      results.push({ model, group: G.name, trainSize: N, testMSE: r.testMSE, trainMSE: r.trainMSE, equivarianceError: r.equivarianceError, seconds: r.seconds, epochs: r.epochs });
+      const r = await trainOne(spec, model, train, test, val, st.yStd, cfg, opts.seed, opts, ck);
+      opts.log(`${spec.name} N=${N} ${model}: test MSE ${r.testMSE.toExponential(3)} (train ${r.trainMSE.toExponential(3)}, val ${r.valMSE.toExponential(3)} at step ${r.selectedStep}/${r.steps}; last iterate ${r.finalTestMSE.toExponential(3)}), equivariance error ${r.equivarianceError.toExponential(2)} (${r.epochs} epochs, ${r.seconds.toFixed(1)} s)`);
+      results.push({ model, group: G.name, trainSize: N, ...r });
       writeFileSync(join(opts.outDir, "results.partial.json"), JSON.stringify(results, null, 2) + "\n");
     }
   }
@@ -327,7 +378,7 @@ async function runTask(spec: TaskSpec, opts: ExperimentOptions): Promise<Experim
     results: results as unknown as JsonValue,
     solveSeconds: solve.ms / 1000,
     basisCoefficients: solve.coefficients,
-    config: { quick: opts.quick, channels: cfg.channels, mlpChannels: cfg.mlpChannels, layers: cfg.layers, epochs: `min(${cfg.epochBudget}/N, ${cfg.maxEpochs})${Number.isFinite(cfg.maxSteps) ? `, at most ${cfg.maxSteps} steps` : ""}`, parametrization: cfg.parametrization, batch: "min(500, N)", lr: LR, schedule: cfg.schedule, warmup: cfg.warmup, nTest: cfg.nTest, maxRank: spec.maxRank ?? null, equivarianceSamples: cfg.samples, equivarianceDtype: "float32 wasm" },
+    config: { quick: opts.quick, channels: cfg.channels, mlpChannels: cfg.mlpChannels, layers: cfg.layers, epochs: `min(${cfg.epochBudget}/N, ${cfg.maxEpochs})${Number.isFinite(cfg.maxSteps) ? `, at most ${cfg.maxSteps} steps` : ""}`, parametrization: cfg.parametrization, batch: "min(500, N)", lr: LR, schedule: cfg.schedule, warmup: cfg.warmup, selection: cfg.selection, augmentation: cfg.augmentation, nVal: cfg.nVal, evaluations: cfg.evaluations, nTest: cfg.nTest, maxRank: spec.maxRank ?? null, equivarianceSamples: cfg.samples, equivarianceDtype: "float32 wasm" },
     seconds: (performance.now() - t0) / 1000,
   };
   writeFileSync(join(opts.outDir, "results.json"), JSON.stringify(out, null, 2) + "\n");
