@@ -23,6 +23,26 @@ test("linePlot renders an SVG with one path per series, log-y drops non-positive
   assert.ok(!svg.includes("NaN"));
 });
 
+test("linePlot: a dashed series shares its group's colour, one line per series, the dash legend", async () => {
+  const svg = await linePlot({
+    series: [
+      { name: "ours", x: xs, y: xs.map((x) => 1 / x) },
+      { name: "paper: ours", group: "ours", x: xs, y: xs.map((x) => 1.5 / x), dashed: true },
+      { name: "other", x: xs, y: xs.map((x) => 3 / x) },
+    ],
+    logY: true,
+    dashLegend: ["this run", "paper"],
+  });
+  const lines = svg.match(/<path[^>]*aria-roledescription="line mark"[^>]*>/g) ?? [];
+  assert.equal(lines.length, 3);
+  const stroke = (l: string) => /stroke="([^"]+)"/.exec(l)?.[1];
+  const dashed = lines.filter((l) => /stroke-dasharray="5,3"/.test(l));
+  assert.equal(dashed.length, 1);
+  const colours = new Set(lines.map(stroke));
+  assert.equal(colours.size, 2, `colours ${[...colours].join(" ")}`);
+  assert.ok(svg.includes("this run") && svg.includes("paper"));
+});
+
 test("scatterPlot draws points and line overlays", async () => {
   const svg = await scatterPlot({
     series: [{ name: "prediction", x: xs, y: xs.map((x) => Math.sin(x)) }],

@@ -14,6 +14,14 @@
  * reach EMLP's train MSE (~0.01): the T3 copies that build Σ m r rᵀ need the width.
  * Augmentation: every sample of every batch is moved by its own random group element,
  * x ← ρ_in(g)x, y ← ρ_out(g)y.
+ *
+ * Reported test MSE (as EMLP's trainer, whose trial outcome is the logged row with the best
+ * val_MSE): the parameters with the lowest MSE on 1000 validation points, checked 50 times per
+ * run; the last iterate's test MSE is reported beside it (`finalTestMSE`). The O(5) target has a
+ * heavy tail (−½‖x2‖³), so a single extreme validation point can steer the choice: seed 0's
+ * validation set holds a 10.8σ target and picks step 360 of 1800 (test 0.079 vs 0.033 for the last
+ * iterate, 128 channels); seed 1 picks step 1764 (0.028 vs 0.029). One model's test MSE over 12
+ * fresh 5000-point test sets spans 0.028–0.049.
  */
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -53,7 +61,15 @@ interface TaskSpec {
   make: (n: number, rng: () => number) => SyntheticData;
   /** Largest tensor rank of the hidden reps. */
   maxRank?: number;
+  /**
+   * The paper's test MSE at PAPER_SIZES, mean of its 3 runs per point, for the model it names
+   * (EMLP's experiments/notebooks/synthetic_results_all.csv at b80815b; 3 significant digits).
+   */
+  paper: { emlpGroup: string } & Record<ModelName, number[]>;
 }
+
+/** Training-set sizes of the paper's data-efficiency sweep. */
+const PAPER_SIZES = [30, 100, 300, 1000, 3000, 10000, 30000];
 
 const TASKS: Record<string, TaskSpec> = {
   o5: {
@@ -65,6 +81,12 @@ const TASKS: Record<string, TaskSpec> = {
     repIn: (G) => V(G).times(2),
     repOut: (G) => Scalar(G),
     make: o5Synthetic,
+    paper: {
+      emlpGroup: "O(5)",
+      mlp: [28.1, 2.83, 0.248, 0.0892, 0.0623, 0.0616, 0.0622],
+      "mlp-aug": [0.476, 0.397, 0.0936, 0.0633, 0.0889, 0.0702, 0.0672],
+      emlp: [0.152, 0.0408, 0.0344, 0.017, 0.031, 0.013, 0.0273],
+    },
   },
   inertia: {
     name: "emlp-o3-inertia",
@@ -75,6 +97,12 @@ const TASKS: Record<string, TaskSpec> = {
     repIn: (G) => Scalar(G).times(5).sum(V(G).times(5)),
     repOut: (G) => T(2, 0, G),
     make: (n, rng) => inertia(n, rng, 5),
+    paper: {
+      emlpGroup: "SO(3)",
+      mlp: [13.4, 7.91, 4.94, 3.24, 0.84, 0.154, 0.112],
+      "mlp-aug": [4.64, 1.78, 0.464, 0.13, 0.112, 0.112, 0.106],
+      emlp: [6.91, 1.16, 0.316, 0.0604, 0.0291, 0.0185, 0.0153],
+    },
   },
   lorentz: {
     name: "emlp-lorentz",
@@ -86,6 +114,12 @@ const TASKS: Record<string, TaskSpec> = {
     repOut: (G) => Scalar(G),
     make: particleInteraction,
     maxRank: 2,
+    paper: {
+      emlpGroup: "O(1,3)",
+      mlp: [0.733, 0.733, 0.697, 0.364, 0.0504, 0.0166, 0.012],
+      "mlp-aug": [0.627, 0.19, 0.0397, 0.0125, 0.0108, 0.0134, 0.0118],
+      emlp: [0.54, 0.00888, 0.00195, 0.00033, 0.000266, 0.000264, 0.000158],
+    },
   },
 };
 
@@ -329,6 +363,44 @@ export function solveTime(spec: TaskSpec, channels: number, layers: number): { m
   return { ms, coefficients };
 }
 
+/** The paper's numbers for a task, as stored in results.json. */
+export function paperReference(spec: TaskSpec): JsonValue {
+  return {
+    source: "Finzi, Welling & Wilson 2021, mean of 3 runs (github.com/mfinzi/equivariant-MLP, experiments/notebooks/synthetic_results_all.csv)",
+    emlpGroup: spec.paper.emlpGroup,
+    trainSizes: PAPER_SIZES,
+    testMSE: { mlp: spec.paper.mlp, "mlp-aug": spec.paper["mlp-aug"], emlp: spec.paper.emlp },
+  };
+}
+
+/**
+ * SVG of test MSE vs training-set size (log–log), one solid line per model of the rows and the
+ * paper's mean for the same model dashed in the same colour, over the sizes the rows cover.
+ */
+export async function sweepPlot(spec: TaskSpec, rows: { model: ModelName; trainSize: number; testMSE: number }[], groupName: string): Promise<string> {
+  const models = (["mlp", "mlp-aug", "emlp"] as const).filter((m) => rows.some((r) => r.model === m));
+  const label: Record<ModelName, string> = { mlp: "MLP", "mlp-aug": "MLP + augmentation", emlp: `EMLP-${groupName}` };
+  return linePlot({
+    title: `${spec.name}: test MSE vs training-set size`,
+    dashLegend: ["this run", "paper (mean of 3)"],
+    series: [
+      ...models.map((m) => {
+        const rs = rows.filter((r) => r.model === m).sort((a, b) => a.trainSize - b.trainSize);
+        return { name: label[m], x: rs.map((r) => r.trainSize), y: rs.map((r) => r.testMSE) };
+      }),
+      ...models.map((m) => {
+        const ns = PAPER_SIZES.filter((n) => rows.some((r) => r.model === m && r.trainSize === n));
+        const name = m === "emlp" ? `paper: EMLP-${spec.paper.emlpGroup}` : `paper: ${label[m]}`;
+        return { name, group: label[m], x: ns, y: ns.map((n) => spec.paper[m][PAPER_SIZES.indexOf(n)]!), dashed: true };
+      }),
+    ],
+    xLabel: "training-set size N",
+    yLabel: "test MSE",
+    logX: true,
+    logY: true,
+  });
+}
+
 async function runTask(spec: TaskSpec, opts: ExperimentOptions): Promise<ExperimentResults> {
   const t0 = performance.now();
   await initEngine();
@@ -357,25 +429,12 @@ async function runTask(spec: TaskSpec, opts: ExperimentOptions): Promise<Experim
       writeFileSync(join(opts.outDir, "results.partial.json"), JSON.stringify(results, null, 2) + "\n");
     }
   }
-  const label: Record<ModelName, string> = { mlp: "MLP", "mlp-aug": "MLP + augmentation", emlp: `EMLP-${G.name}` };
-  writeFileSync(
-    join(opts.outDir, "test-mse.svg"),
-    await linePlot({
-      title: `${spec.name}: test MSE vs training-set size`,
-      series: cfg.models.map((m) => {
-        const rs = results.filter((r) => r.model === m).sort((a, b) => a.trainSize - b.trainSize);
-        return { name: label[m], x: rs.map((r) => r.trainSize), y: rs.map((r) => r.testMSE) };
-      }),
-      xLabel: "training-set size N",
-      yLabel: "test MSE",
-      logX: true,
-      logY: true,
-    }),
-  );
+  writeFileSync(join(opts.outDir, "test-mse.svg"), await sweepPlot(spec, results, G.name));
   const out: ExperimentResults = {
     task: spec.name,
     description: spec.description,
     results: results as unknown as JsonValue,
+    paper: paperReference(spec),
     solveSeconds: solve.ms / 1000,
     basisCoefficients: solve.coefficients,
     config: { quick: opts.quick, channels: cfg.channels, mlpChannels: cfg.mlpChannels, layers: cfg.layers, epochs: `min(${cfg.epochBudget}/N, ${cfg.maxEpochs})${Number.isFinite(cfg.maxSteps) ? `, at most ${cfg.maxSteps} steps` : ""}`, parametrization: cfg.parametrization, batch: "min(500, N)", lr: LR, schedule: cfg.schedule, warmup: cfg.warmup, selection: cfg.selection, augmentation: cfg.augmentation, nVal: cfg.nVal, evaluations: cfg.evaluations, nTest: cfg.nTest, maxRank: spec.maxRank ?? null, equivarianceSamples: cfg.samples, equivarianceDtype: "float32 wasm" },

@@ -10,6 +10,10 @@ export interface Series {
   name: string;
   x: ArrayLike<number>;
   y: ArrayLike<number>;
+  /** Draw this series' line dashed (e.g. reference numbers beside measured ones). */
+  dashed?: boolean;
+  /** Series with the same group share a colour (default: the name); the legend lists groups. */
+  group?: string;
 }
 
 /** Options shared by the plot helpers. */
@@ -22,6 +26,8 @@ export interface PlotOptions {
   logY?: boolean;
   /** Logarithmic x axis (points with x ≤ 0 are dropped). */
   logX?: boolean;
+  /** Legend labels of solid and dashed lines, when some series are dashed (default: no legend). */
+  dashLegend?: [solid: string, dashed: string];
   /** Plot area size in pixels (default 420 × 260). */
   width?: number;
   height?: number;
@@ -39,6 +45,8 @@ interface Row {
   x: number;
   y: number;
   series: string;
+  group: string;
+  dashed: boolean;
 }
 
 function rows(series: Series[], logX: boolean, logY: boolean): Row[] {
@@ -50,7 +58,7 @@ function rows(series: Series[], logX: boolean, logY: boolean): Row[] {
       const y = Number(s.y[i]);
       if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
       if ((logX && x <= 0) || (logY && y <= 0)) continue;
-      out.push({ x, y, series: s.name });
+      out.push({ x, y, series: s.name, group: s.group ?? s.name, dashed: s.dashed ?? false });
     }
   }
   return out;
@@ -87,12 +95,19 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 
 /** The vega-lite spec of a multi-series line plot (see `linePlot`). */
 export function linePlotSpec(o: PlotOptions): TopLevelSpec {
-  const names = o.series.map((s) => s.name);
+  const names = [...new Set(o.series.map((s) => s.group ?? s.name))];
+  const dashLegend = o.dashLegend ? { title: null, symbolType: "stroke", symbolStrokeColor: "#555", symbolStrokeWidth: 1.75, symbolSize: 300, labelExpr: `datum.value ? ${JSON.stringify(o.dashLegend[1])} : ${JSON.stringify(o.dashLegend[0])}` } : null;
   return {
     ...frame(o),
     data: { values: rows(o.series, o.logX ?? false, o.logY ?? false) },
     mark: { type: "line", strokeWidth: 1.75 },
-    encoding: encoding(o, names),
+    encoding: {
+      ...encoding(o, names),
+      color: { field: "group", type: "nominal", title: null, scale: { domain: names } },
+      // One line per series (two series may share a colour).
+      detail: { field: "series", type: "nominal" },
+      ...(o.series.some((s) => s.dashed) ? { strokeDash: { field: "dashed", type: "nominal", legend: dashLegend, scale: { domain: [false, true], range: [[1, 0], [5, 3]] } } } : {}),
+    },
   } as TopLevelSpec;
 }
 
