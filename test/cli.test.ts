@@ -127,3 +127,22 @@ test("tour writes report/index.html with each experiment's numbers and inline SV
   assert.notEqual(badJobs.code, 0);
   assert.match(badJobs.stderr, /--jobs must be an integer ≥ 1, got "0"/);
 });
+
+test("progress lines: a count that restarts (the next model of a sweep) measures its ETA afresh", async () => {
+  const { createProgress } = await import("../src/cli/progress.js");
+  const lines: string[] = [];
+  const stream = { isTTY: false, write: (s: string) => (lines.push(s), true) } as unknown as NodeJS.WriteStream;
+  const p = createProgress({ label: "x", stream, intervalMs: 0, bar: false });
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  // Phase 1: 10 steps in ~1.2 s. Phase 2: 500 of 1000 steps in ~50 ms, so ~50 ms are left;
+  // measured from phase 1's start instead, the rate would be ~400/s and the ETA ~1 s.
+  p.update({ done: 0, total: 10, unit: "steps" });
+  await sleep(1200);
+  p.update({ done: 10, total: 10, unit: "steps" });
+  p.update({ done: 0, total: 1000, unit: "steps" });
+  await sleep(50);
+  p.update({ done: 500, total: 1000, unit: "steps" });
+  p.stop();
+  const last = lines.filter((l) => l.includes("500/1000")).at(-1) ?? "";
+  assert.match(last, /ETA 0s/, lines.join(""));
+});

@@ -35,6 +35,11 @@ function fmtSeconds(s: number): string {
   return s < 60 ? `${s.toFixed(0)}s` : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s`;
 }
 
+/** True when `e` starts a new count: fewer done than before, or another total or unit. */
+function newPhase(prev: ProgressEvent, e: ProgressEvent): boolean {
+  return e.done < prev.done || e.total !== prev.total || e.unit !== prev.unit;
+}
+
 /** Creates a progress display on stderr (bar on a TTY unless `bar` is false, else plain lines). */
 export function createProgress(opts: ProgressOptions): Progress {
   const stream = opts.stream ?? process.stderr;
@@ -52,10 +57,14 @@ export function createProgress(opts: ProgressOptions): Progress {
       cliProgress.Presets.shades_classic,
     );
     let started = false;
+    let prev: ProgressEvent | null = null;
     return {
       update(e) {
         const payload = { unit: e.unit ?? "", metrics: fmtMetrics(e.metrics) };
-        if (!started) {
+        const phase = prev !== null && newPhase(prev, e);
+        prev = e;
+        if (!started || phase) {
+          // A new phase (a count that restarts, e.g. the next model of a sweep) restarts the ETA.
           bar.start(e.total, e.done, payload);
           started = true;
         } else {
@@ -87,8 +96,10 @@ export function createProgress(opts: ProgressOptions): Progress {
   };
   return {
     update(e) {
-      lastEvent = e;
       const now = performance.now();
+      // A new phase (the count restarts, e.g. the next model of a sweep): measure its rate afresh.
+      if (lastEvent !== null && newPhase(lastEvent, e)) first = null;
+      lastEvent = e;
       first ??= { t: now, done: e.done };
       if ((now - last >= interval && e.done > first.done) || (e.done >= e.total && lastPrinted?.done !== e.done)) {
         last = now;
