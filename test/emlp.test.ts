@@ -285,6 +285,8 @@ test("emlp-o5-invariant runs end to end (tiny: 16 channels, 4 steps per model): 
       assert.ok(Number.isFinite(row.valMSE) && row.valMSE > 0, `${row.model} valMSE ${row.valMSE}`);
       if (row.selectedStep === row.steps) assert.equal(row.testMSE, row.finalTestMSE);
     }
+    // The paper's numbers at the sizes of the run (quick: N = 1000 only).
+    assert.deepEqual(r.paper, { source: (r.paper as { source: string }).source, emlpGroup: "O(5)", trainSizes: [1000], testMSE: { mlp: [0.0892], "mlp-aug": [0.0633], emlp: [0.017] } });
     assert.ok(rows[2]!.equivarianceError < 1e-4, `emlp ${rows[2]!.equivarianceError}`);
     assert.ok(rows[0]!.equivarianceError > 1e-3, `mlp ${rows[0]!.equivarianceError}`);
     for (const f of ["results.json", "test-mse.svg", "checkpoint.safetensors"]) assert.ok(existsSync(join(outDir, f)), f);

@@ -363,13 +363,15 @@ export function solveTime(spec: TaskSpec, channels: number, layers: number): { m
   return { ms, coefficients };
 }
 
-/** The paper's numbers for a task, as stored in results.json. */
-export function paperReference(spec: TaskSpec): JsonValue {
+/** The paper's numbers for a task at the given training-set sizes (those it has), as stored in results.json. */
+export function paperReference(spec: TaskSpec, sizes: number[] = PAPER_SIZES): JsonValue {
+  const ns = PAPER_SIZES.filter((n) => sizes.includes(n));
+  const at = (m: ModelName) => ns.map((n) => spec.paper[m][PAPER_SIZES.indexOf(n)]!);
   return {
     source: "Finzi, Welling & Wilson 2021, mean of 3 runs (github.com/mfinzi/equivariant-MLP, experiments/notebooks/synthetic_results_all.csv)",
     emlpGroup: spec.paper.emlpGroup,
-    trainSizes: PAPER_SIZES,
-    testMSE: { mlp: spec.paper.mlp, "mlp-aug": spec.paper["mlp-aug"], emlp: spec.paper.emlp },
+    trainSizes: ns,
+    testMSE: { mlp: at("mlp"), "mlp-aug": at("mlp-aug"), emlp: at("emlp") },
   };
 }
 
@@ -434,7 +436,7 @@ async function runTask(spec: TaskSpec, opts: ExperimentOptions): Promise<Experim
     task: spec.name,
     description: spec.description,
     results: results as unknown as JsonValue,
-    paper: paperReference(spec),
+    paper: paperReference(spec, cfg.sizes),
     solveSeconds: solve.ms / 1000,
     basisCoefficients: solve.coefficients,
     config: { quick: opts.quick, channels: cfg.channels, mlpChannels: cfg.mlpChannels, layers: cfg.layers, epochs: `min(${cfg.epochBudget}/N, ${cfg.maxEpochs})${Number.isFinite(cfg.maxSteps) ? `, at most ${cfg.maxSteps} steps` : ""}`, parametrization: cfg.parametrization, batch: "min(500, N)", lr: LR, schedule: cfg.schedule, warmup: cfg.warmup, selection: cfg.selection, augmentation: cfg.augmentation, nVal: cfg.nVal, evaluations: cfg.evaluations, nTest: cfg.nTest, maxRank: spec.maxRank ?? null, equivarianceSamples: cfg.samples, equivarianceDtype: "float32 wasm" },
