@@ -366,14 +366,19 @@ export function solveTime(spec: TaskSpec, channels: number, layers: number): { m
   return { ms, coefficients };
 }
 
-/** The paper's numbers for a task at the given training-set sizes (those it has), as stored in results.json. */
-export function paperReference(spec: TaskSpec, sizes: number[] = PAPER_SIZES): JsonValue {
+/** The paper's sizes among `sizes`, and its mean test MSE of a model at each. */
+function paperAt(spec: TaskSpec, m: ModelName, sizes: readonly number[]): { ns: number[]; mse: number[] } {
   const ns = PAPER_SIZES.filter((n) => sizes.includes(n));
-  const at = (m: ModelName) => ns.map((n) => spec.paper[m][PAPER_SIZES.indexOf(n)]!);
+  return { ns, mse: ns.map((n) => spec.paper[m][PAPER_SIZES.indexOf(n)]!) };
+}
+
+/** The paper's numbers for a task at the given training-set sizes (those it has), as stored in results.json. */
+export function paperReference(spec: TaskSpec, sizes: readonly number[] = PAPER_SIZES): JsonValue {
+  const at = (m: ModelName) => paperAt(spec, m, sizes).mse;
   return {
     source: "Finzi, Welling & Wilson 2021, mean of 3 runs (github.com/mfinzi/equivariant-MLP, experiments/notebooks/synthetic_results_all.csv)",
     emlpGroup: spec.paper.emlpGroup,
-    trainSizes: ns,
+    trainSizes: paperAt(spec, "mlp", sizes).ns,
     testMSE: { mlp: at("mlp"), "mlp-aug": at("mlp-aug"), emlp: at("emlp") },
   };
 }
@@ -394,9 +399,9 @@ export async function sweepPlot(spec: TaskSpec, rows: { model: ModelName; trainS
         return { name: label[m], x: rs.map((r) => r.trainSize), y: rs.map((r) => r.testMSE) };
       }),
       ...models.map((m) => {
-        const ns = PAPER_SIZES.filter((n) => rows.some((r) => r.model === m && r.trainSize === n));
+        const { ns, mse } = paperAt(spec, m, rows.filter((r) => r.model === m).map((r) => r.trainSize));
         const name = m === "emlp" ? `paper: EMLP-${spec.paper.emlpGroup}` : `paper: ${label[m]}`;
-        return { name, group: label[m], x: ns, y: ns.map((n) => spec.paper[m][PAPER_SIZES.indexOf(n)]!), dashed: true };
+        return { name, group: label[m], x: ns, y: mse, dashed: true };
       }),
     ],
     xLabel: "training-set size N",
