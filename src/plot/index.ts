@@ -64,11 +64,14 @@ function rows(series: Series[], logX: boolean, logY: boolean): Row[] {
   return out;
 }
 
-function encoding(o: PlotOptions, names: string[]): Record<string, unknown> {
+/** Shared x, y and colour encodings: one colour per group (a series' group defaults to its name), one mark per series. */
+function encoding(o: PlotOptions, series: Series[]): Record<string, unknown> {
+  const groups = [...new Set(series.map((s) => s.group ?? s.name))];
   return {
     x: { field: "x", type: "quantitative", title: o.xLabel ?? "x", scale: o.logX ? { type: "log" } : { zero: false } },
     y: { field: "y", type: "quantitative", title: o.yLabel ?? "y", scale: o.logY ? { type: "log" } : { zero: false } },
-    color: { field: "series", type: "nominal", title: null, scale: { domain: names } },
+    color: { field: "group", type: "nominal", title: null, scale: { domain: groups } },
+    detail: { field: "series", type: "nominal" },
   };
 }
 
@@ -95,17 +98,13 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 
 /** The vega-lite spec of a multi-series line plot (see `linePlot`). */
 export function linePlotSpec(o: PlotOptions): TopLevelSpec {
-  const names = [...new Set(o.series.map((s) => s.group ?? s.name))];
   const dashLegend = o.dashLegend ? { title: null, symbolType: "stroke", symbolStrokeColor: "#555", symbolStrokeWidth: 1.75, symbolSize: 300, labelExpr: `datum.value ? ${JSON.stringify(o.dashLegend[1])} : ${JSON.stringify(o.dashLegend[0])}` } : null;
   return {
     ...frame(o),
     data: { values: rows(o.series, o.logX ?? false, o.logY ?? false) },
     mark: { type: "line", strokeWidth: 1.75 },
     encoding: {
-      ...encoding(o, names),
-      color: { field: "group", type: "nominal", title: null, scale: { domain: names } },
-      // One line per series (two series may share a colour).
-      detail: { field: "series", type: "nominal" },
+      ...encoding(o, o.series),
       ...(o.series.some((s) => s.dashed) ? { strokeDash: { field: "dashed", type: "nominal", legend: dashLegend, scale: { domain: [false, true], range: [[1, 0], [5, 3]] } } } : {}),
     },
   } as TopLevelSpec;
@@ -119,10 +118,9 @@ export async function linePlot(o: PlotOptions): Promise<string> {
 /** The vega-lite spec of a scatter plot with optional line overlays (see `scatterPlot`). */
 export function scatterPlotSpec(o: ScatterPlotOptions): TopLevelSpec {
   const lines = o.lines ?? [];
-  const names = [...lines.map((s) => s.name), ...o.series.map((s) => s.name)];
   const logX = o.logX ?? false;
   const logY = o.logY ?? false;
-  const enc = encoding(o, names);
+  const enc = encoding(o, [...lines, ...o.series]);
   const layers: unknown[] = [];
   if (lines.length > 0) {
     layers.push({ data: { values: rows(lines, logX, logY) }, mark: { type: "line", strokeWidth: 1.75 }, encoding: enc });
