@@ -123,17 +123,24 @@ test("patch (c): jit input-gradient of a 2-tanh-layer MLP (2-200-200-1, batch 75
   const f = jit(inputGrad);
   const refs = (): P => ({ w1: p.w1.ref, b1: p.b1.ref, w2: p.w2.ref, b2: p.b2.ref, w3: p.w3.ref });
   await blockUntilReady(f(refs(), x.ref)); // compile
-  let best = Infinity;
-  for (let i = 0; i < 3; i++) {
-    const t0 = performance.now();
-    f(refs(), x.ref).dataSync();
-    best = Math.min(best, performance.now() - t0);
-  }
+  // Timed against eager evaluation of the same gradient in the same run (a ratio, so that a
+  // loaded machine slows both alike): best of 3 each.
+  const bestMs = (g: () => unknown) => {
+    let best = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      g();
+      best = Math.min(best, performance.now() - t0);
+    }
+    return best;
+  };
+  const jitMs = bestMs(() => f(refs(), x.ref).dataSync());
+  const eagerMs = bestMs(() => inputGrad(refs(), x.ref).dataSync());
   const jitted = f(refs(), x.ref).dataSync();
   const eager = inputGrad(refs(), x.ref).dataSync();
   assert.ok(maxRelDiff(jitted, eager) < 1e-5, "jit and eager input gradients differ");
-  // Unpatched: ~550 ms on the 2-core dev machine; patched: ~8 ms (eager: ~16 ms).
-  assert.ok(best < 150, `jitted input gradient took ${best.toFixed(1)} ms (fusion cliff: expected < 150 ms)`);
+  // Unpatched: jit ~550 ms against eager ~16 ms on the 2-core dev machine (34×); patched ~8 ms.
+  assert.ok(jitMs < 3 * eagerMs, `jitted input gradient took ${jitMs.toFixed(1)} ms, eager ${eagerMs.toFixed(1)} ms (fusion cliff: expected jit < 3× eager)`);
   x.dispose();
   for (const v of Object.values(p)) v.dispose();
 });
@@ -182,6 +189,30 @@ test("patch (g): liveBuffers counts live buffers on a device", async () => {
     a.dispose();
     b.dispose();
     assert.equal(live(device), before, `on ${device}`);
+  }
+});
+
+test("patch (g): deviceMemory reports live and reserved bytes; wasm's reserved memory is reused, not grown", async () => {
+  const jax = (await import("@jax-js/jax")) as unknown as { deviceMemory?: (d?: Device) => { live: number; reserved: number } | null };
+  assert.equal(typeof jax.deviceMemory, "function", "deviceMemory is not exported");
+  const mem = jax.deviceMemory!;
+  for (const device of ["cpu", "wasm"] as const) {
+    const before = mem(device)!;
+    const a = np.array(new Float32Array(2 ** 18).fill(1), { device }); // 1 MiB
+    await a.blockUntilReady();
+    const held = mem(device)!;
+    assert.equal(held.live - before.live, 2 ** 20, `live bytes on ${device}`);
+    assert.ok(held.reserved >= held.live, `reserved ${held.reserved} < live ${held.live} on ${device}`);
+    a.dispose();
+    assert.equal(mem(device)!.live, before.live, `live bytes after dispose on ${device}`);
+    // Allocating and freeing the same size again takes the freed block: the reserve stays (5 MiB more if it did not).
+    const reserved = mem(device)!.reserved;
+    for (let i = 0; i < 5; i++) {
+      const b = np.array(new Float32Array(2 ** 18).fill(2), { device });
+      await b.blockUntilReady();
+      b.dispose();
+    }
+    if (device === "wasm") assert.equal(mem(device)!.reserved, reserved, "wasm linear memory grew");
   }
 });
 

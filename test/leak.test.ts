@@ -6,7 +6,7 @@ import { numpy as np, tree } from "@jax-js/jax";
 import { initEngine } from "../src/core/engine.js";
 import { hostNormal, hostRng, makeKey } from "../src/core/rng.js";
 import { MLP } from "../src/nn/layers.js";
-import { liveBufferCount } from "../src/testing/leaks.js";
+import { deviceMemory, liveBufferCount } from "../src/testing/leaks.js";
 import { adam, cosine, fit } from "../src/train/index.js";
 
 await initEngine();
@@ -24,11 +24,12 @@ test("5,000 Adam steps of a 2→32→32→1 MLP (batch 64) through fit keep memo
   const vy = np.array(Float32Array.from({ length: 128 }, (_, i) => Math.sin(xs[2 * i]!) * xs[2 * i + 1]!), { shape: [128, 1] });
   const net = MLP([2, 32, 32, 1], { activation: "tanh" });
   const buffersAtStart = liveBufferCount("wasm");
-  const samples: { step: number; buffers: number; rss: number; heap: number; arrayBuffers: number }[] = [];
+  const samples: { step: number; buffers: number; wasmLive: number; wasmReserved: number; rss: number; heap: number; arrayBuffers: number }[] = [];
   const sample = (step: number) => {
     gc();
     const m = process.memoryUsage();
-    samples.push({ step, buffers: liveBufferCount("wasm"), rss: m.rss, heap: m.heapUsed, arrayBuffers: m.arrayBuffers });
+    const w = deviceMemory("wasm");
+    samples.push({ step, buffers: liveBufferCount("wasm"), wasmLive: w.live, wasmReserved: w.reserved, rss: m.rss, heap: m.heapUsed, arrayBuffers: m.arrayBuffers });
   };
   const t0 = performance.now();
   const res = await fit({
@@ -42,22 +43,35 @@ test("5,000 Adam steps of a 2→32→32→1 MLP (batch 64) through fit keep memo
     schedule: cosine({ lr: 3e-3, totalSteps: 5000, warmupSteps: 100 }),
     clipNorm: 10,
     onProgress: (i) => {
-      if (!i.epochEnd && (i.step === 500 || i.step === 2500 || i.step === 5000)) sample(i.step);
+      // Six samples in a window after warm-up, one mid-run, six at the end.
+      if (!i.epochEnd && i.step % 100 === 0 && (i.step <= 1000 ? i.step >= 500 : i.step >= 4500 || i.step === 2500)) sample(i.step);
     },
   });
   const ms = performance.now() - t0;
   assert.equal(res.steps, 5000);
   assert.ok(res.history[99]!.trainLoss < res.history[0]!.trainLoss);
-  const [warm, mid, end] = samples as [typeof samples[0], typeof samples[0], typeof samples[0]];
-  // Live device buffers are identical at the same point of the loop after 500 and 5,000 steps.
-  assert.equal(mid.buffers, warm.buffers, `live buffers ${warm.buffers} at step 500, ${mid.buffers} at step 2500`);
-  assert.equal(end.buffers, warm.buffers, `live buffers ${warm.buffers} at step 500, ${end.buffers} at step 5000`);
-  // Process memory (Wasm memory shows in rss) grows by at most a small bound.
+  assert.equal(samples.length, 13);
+  const warmWindow = samples.slice(0, 6);
+  const endWindow = samples.slice(7);
+  const warm = samples[0]!;
+  const end = samples[12]!;
+  // Live device buffers, the bytes they hold, and the Wasm linear memory (which never shrinks:
+  // any growth would stay) are identical at the same point of the loop from step 500 to 5,000.
+  for (const s of samples.slice(1)) {
+    assert.equal(s.buffers, warm.buffers, `live buffers ${warm.buffers} at step 500, ${s.buffers} at step ${s.step}`);
+    assert.equal(s.wasmLive, warm.wasmLive, `live wasm bytes ${warm.wasmLive} at step 500, ${s.wasmLive} at step ${s.step}`);
+    assert.equal(s.wasmReserved, warm.wasmReserved, `wasm linear memory ${warm.wasmReserved} B at step 500, ${s.wasmReserved} B at step ${s.step}`);
+  }
+  // The JS heap after a full GC, and the ArrayBuffers outside it, grow by at most a small bound:
+  // the least of six samples in each window, so that what one sample happens to hold does not
+  // count (a leak of 1 KiB a step is 4.4 MiB here). rss is printed, not asserted: V8 keeps
+  // 40–60 MiB of heap committed beyond what it uses and returns it when it likes, so the rss
+  // of a flat 20,000-step run moves by ±30 MiB on a quiet machine, and 111 MiB of growth was
+  // seen under CI's load with the buffers, the Wasm memory and the heap flat.
   const mib = (b: number) => b / 2 ** 20;
-  const rssGrowth = mib(end.rss - warm.rss);
-  const heapGrowth = mib(end.heap - warm.heap);
-  const abGrowth = mib(end.arrayBuffers - warm.arrayBuffers);
-  assert.ok(rssGrowth < 64, `rss grew ${rssGrowth.toFixed(1)} MiB over 4,500 steps`);
+  const least = (w: typeof samples, k: "heap" | "arrayBuffers") => Math.min(...w.map((s) => s[k]));
+  const heapGrowth = mib(least(endWindow, "heap") - least(warmWindow, "heap"));
+  const abGrowth = mib(least(endWindow, "arrayBuffers") - least(warmWindow, "arrayBuffers"));
   assert.ok(heapGrowth < 4, `JS heap (after GC) grew ${heapGrowth.toFixed(1)} MiB over 4,500 steps`);
   assert.ok(abGrowth < 4, `arrayBuffers grew ${abGrowth.toFixed(1)} MiB over 4,500 steps`);
   tree.dispose([res.params, res.optState]);
@@ -66,6 +80,6 @@ test("5,000 Adam steps of a 2→32→32→1 MLP (batch 64) through fit keep memo
   tree.dispose([x, y, vx, vy]);
   console.log(
     `leak: ${(ms / 5000).toFixed(3)} ms/step; live buffers ${warm.buffers} (step 500) → ${end.buffers} (step 5000); ` +
-      `rss ${mib(warm.rss).toFixed(0)} → ${mib(end.rss).toFixed(0)} MiB; heap ${mib(warm.heap).toFixed(1)} → ${mib(end.heap).toFixed(1)} MiB; arrayBuffers ${abGrowth >= 0 ? "+" : ""}${abGrowth.toFixed(2)} MiB`,
+      `wasm memory ${(warm.wasmReserved / 1024).toFixed(0)} → ${(end.wasmReserved / 1024).toFixed(0)} KiB; rss ${mib(warm.rss).toFixed(0)} → ${mib(end.rss).toFixed(0)} MiB; heap (least of 6) ${mib(least(warmWindow, "heap")).toFixed(1)} → ${mib(least(endWindow, "heap")).toFixed(1)} MiB; arrayBuffers ${abGrowth >= 0 ? "+" : ""}${abGrowth.toFixed(2)} MiB`,
   );
 });

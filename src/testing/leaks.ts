@@ -15,6 +15,24 @@ export function liveBufferCount(device?: Device): number {
   return f(device);
 }
 
+/** Bytes of device memory: held by live buffers, and reserved from the system. */
+export interface DeviceMemory {
+  live: number;
+  /** On `wasm` the size of the linear memory: it only grows, so it is a high-water mark. */
+  reserved: number;
+}
+
+/** Device memory of `device` (default: the default device). */
+export function deviceMemory(device?: Device): DeviceMemory {
+  const f = (jax as unknown as { deviceMemory?: (d?: Device) => DeviceMemory | null }).deviceMemory;
+  if (typeof f !== "function") {
+    throw new NoetherError("deviceMemory: @jax-js/jax lacks deviceMemory(); the noether patch is not applied (run `npm install`, which runs patch-package)");
+  }
+  const m = f(device);
+  if (!m) throw new NoetherError(`deviceMemory: the ${device ?? "default"} device does not report its memory`);
+  return m;
+}
+
 /** Thrown by `expectNoLeaks`. */
 export class LeakError extends NoetherError {}
 
