@@ -5,7 +5,8 @@ import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { CheckpointError } from "../core/errors.js";
-import { decodeCheckpoint, encodeCheckpoint, type CheckpointState, type CheckpointTemplate } from "../train/checkpoint.js";
+import type { Array as JArray } from "@jax-js/jax";
+import { decodeCheckpoint, decodeSafetensors, encodeCheckpoint, type CheckpointState, type CheckpointTemplate } from "../train/checkpoint.js";
 
 /**
  * Writes `state` to `file` atomically: encode fully in memory, write `file.tmp-<pid>-<rand>`,
@@ -36,22 +37,37 @@ export async function saveCheckpoint(file: string, state: CheckpointState): Prom
   }
 }
 
-/**
- * Reads and decodes the checkpoint at `file`, validated against `template` when given
- * (see `decodeCheckpoint`). Errors are `CheckpointError`s that name the file.
- */
-export async function loadCheckpoint(file: string, template?: CheckpointTemplate): Promise<CheckpointState> {
-  let bytes: Uint8Array;
+async function readBytes(file: string): Promise<Uint8Array> {
   try {
-    bytes = new Uint8Array(await fs.readFile(file));
+    return new Uint8Array(await fs.readFile(file));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new CheckpointError(code === "ENOENT" ? `no checkpoint at ${file}` : `cannot read checkpoint ${file}: ${(e as Error).message}`);
   }
+}
+
+/** Runs `decode`, prefixing a CheckpointError's message with the file name. */
+function naming<T>(file: string, decode: () => T): T {
   try {
-    return decodeCheckpoint(bytes, template);
+    return decode();
   } catch (e) {
     if (e instanceof CheckpointError) throw new CheckpointError(`${file}: ${e.message}`);
     throw e;
   }
+}
+
+/**
+ * Reads and decodes the checkpoint at `file`, validated against `template` when given
+ * (see `decodeCheckpoint`; a file written by another tool loads with a params template).
+ * Errors are `CheckpointError`s that name the file.
+ */
+export async function loadCheckpoint(file: string, template?: CheckpointTemplate): Promise<CheckpointState> {
+  const bytes = await readBytes(file);
+  return naming(file, () => decodeCheckpoint(bytes, template));
+}
+
+/** Reads any safetensors file (e.g. written by PyTorch) into named arrays and its metadata strings. */
+export async function loadSafetensors(file: string): Promise<{ tensors: Record<string, JArray>; metadata: Record<string, string> }> {
+  const bytes = await readBytes(file);
+  return naming(file, () => decodeSafetensors(bytes));
 }

@@ -122,8 +122,21 @@ const fail = (msg: string): never => {
   throw new CheckpointError(msg);
 };
 
-/** Parses and validates the header of safetensors `bytes` written by `encodeCheckpoint`. */
-export function readCheckpointHeader(bytes: Uint8Array): CheckpointHeader {
+/** A validated safetensors header: tensors (offsets relative to `dataStart`) and string metadata. */
+export interface SafetensorsHeader {
+  tensors: TensorInfo[];
+  /** `__metadata__` (string → string), or {} when the file has none. */
+  metadata: Record<string, string>;
+  /** Byte offset of the data section in the file. */
+  dataStart: number;
+}
+
+/**
+ * Parses and validates the header of any safetensors file (written by noether, PyTorch's
+ * `safetensors`, or by hand): 8-byte little-endian length, JSON, then every tensor's dtype, shape
+ * and byte range checked against the data section (in range, the right size, no overlaps).
+ */
+export function readSafetensorsHeader(bytes: Uint8Array): SafetensorsHeader {
   if (!(bytes instanceof Uint8Array)) fail(`checkpoint: expected a Uint8Array, got ${typeof bytes}`);
   if (bytes.length < 8) fail(`checkpoint is ${bytes.length} bytes, shorter than the 8-byte safetensors header length (truncated or empty file)`);
   const n = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
@@ -138,27 +151,10 @@ export function readCheckpointHeader(bytes: Uint8Array): CheckpointHeader {
   }
   if (header === null || typeof header !== "object" || globalThis.Array.isArray(header)) fail("checkpoint header is not a JSON object");
   const h = header as Record<string, unknown>;
-  const md = h.__metadata__ as Record<string, unknown> | undefined;
-  if (md === undefined || md === null || typeof md !== "object" || typeof md[META_KEY] !== "string") {
-    fail(`checkpoint has no "__metadata__.${META_KEY}" entry: not written by noether`);
+  const md = h.__metadata__ ?? {};
+  if (md === null || typeof md !== "object" || globalThis.Array.isArray(md) || !Object.values(md).every((v) => typeof v === "string")) {
+    fail("checkpoint __metadata__ must be an object of strings");
   }
-  let block: { format?: unknown; meta?: unknown; structure?: { params?: unknown; opt?: unknown } };
-  try {
-    block = JSON.parse(md![META_KEY] as string);
-  } catch (e) {
-    return fail(`checkpoint metadata "${META_KEY}" is not valid JSON (${(e as Error).message})`);
-  }
-  if (block === null || typeof block !== "object") fail(`checkpoint metadata "${META_KEY}" is not a JSON object`);
-  if (block.format !== FORMAT) fail(`checkpoint format ${JSON.stringify(block.format)} is not supported (expected ${FORMAT})`);
-  const meta = block.meta as CheckpointMeta;
-  if (meta === null || typeof meta !== "object" || !Number.isInteger(meta.step) || !Number.isInteger(meta.epoch)) {
-    fail("checkpoint meta must be an object with integer step and epoch");
-  }
-  const structure = block.structure;
-  if (structure === null || typeof structure !== "object" || structure.params === undefined || structure.opt === undefined) {
-    fail("checkpoint metadata lacks the params/opt tree structure");
-  }
-
   const tensors: TensorInfo[] = [];
   for (const [name, v] of Object.entries(h)) {
     if (name === "__metadata__") continue;
@@ -180,6 +176,31 @@ export function readCheckpointHeader(bytes: Uint8Array): CheckpointHeader {
   for (let i = 1; i < sorted.length; i++) {
     const [a, b] = [sorted[i - 1]!, sorted[i]!];
     if (b.begin < a.end) fail(`checkpoint tensors ${a.name} [${a.begin}, ${a.end}] and ${b.name} [${b.begin}, ${b.end}] overlap`);
+  }
+  return { tensors, metadata: md as Record<string, string>, dataStart };
+}
+
+/** Parses and validates the header of safetensors `bytes` written by `encodeCheckpoint`. */
+export function readCheckpointHeader(bytes: Uint8Array): CheckpointHeader {
+  const { tensors, metadata, dataStart } = readSafetensorsHeader(bytes);
+  if (typeof metadata[META_KEY] !== "string") {
+    fail(`checkpoint has no "__metadata__.${META_KEY}" entry: not written by noether (load it with decodeSafetensors, or decodeCheckpoint with a params template)`);
+  }
+  let block: { format?: unknown; meta?: unknown; structure?: { params?: unknown; opt?: unknown } };
+  try {
+    block = JSON.parse(metadata[META_KEY]!);
+  } catch (e) {
+    return fail(`checkpoint metadata "${META_KEY}" is not valid JSON (${(e as Error).message})`);
+  }
+  if (block === null || typeof block !== "object") fail(`checkpoint metadata "${META_KEY}" is not a JSON object`);
+  if (block.format !== FORMAT) fail(`checkpoint format ${JSON.stringify(block.format)} is not supported (expected ${FORMAT})`);
+  const meta = block.meta as CheckpointMeta;
+  if (meta === null || typeof meta !== "object" || !Number.isInteger(meta.step) || !Number.isInteger(meta.epoch)) {
+    fail("checkpoint meta must be an object with integer step and epoch");
+  }
+  const structure = block.structure;
+  if (structure === null || typeof structure !== "object" || structure.params === undefined || structure.opt === undefined) {
+    fail("checkpoint metadata lacks the params/opt tree structure");
   }
 
   // The stored structure must name exactly the stored tensors.
@@ -220,25 +241,55 @@ function checkAgainst(prefix: string, template: unknown, header: CheckpointHeade
   }
 }
 
+/** One tensor's bytes as a jax-js array (copied: the data may not be aligned for a typed-array view). */
+function tensorArray(bytes: Uint8Array, dataStart: number, t: TensorInfo): JArray {
+  // Typed arrays use the host's byte order, which is little-endian on every platform jax-js runs
+  // on (x86, ARM, Wasm), as safetensors requires.
+  const buf = bytes.slice(dataStart + t.begin, dataStart + t.end).buffer;
+  const data =
+    t.dtype === "F32" ? new Float32Array(buf) : t.dtype === "F64" ? new Float64Array(buf) : t.dtype === "I32" ? new Int32Array(buf) : new Uint32Array(buf);
+  return np.array(data, { shape: t.shape, dtype: FROM_SAFE[t.dtype].dtype });
+}
+
+/**
+ * Decodes any safetensors file into named arrays and its `__metadata__` strings: for files written
+ * by other tools (e.g. PyTorch). Validates the whole header before creating an array.
+ */
+export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, JArray>; metadata: Record<string, string> } {
+  const header = readSafetensorsHeader(bytes);
+  return { tensors: Object.fromEntries(header.tensors.map((t) => [t.name, tensorArray(bytes, header.dataStart, t)])), metadata: header.metadata };
+}
+
+/**
+ * A safetensors file without noether's metadata (written by another tool), read into the shape of
+ * `params`: its tensors must be named by the template's dotted paths, with or without a `params.`
+ * prefix (`params.layers.0.w` or `layers.0.w`), with the template's shapes and dtypes.
+ */
+function decodeForeign(bytes: Uint8Array, header: SafetensorsHeader, params: Params): CheckpointState {
+  const paths = flattenWithPaths<JArray>(params as never, isArr).map(([p]) => p);
+  const names = new Set(header.tensors.map((t) => t.name));
+  const prefixed = paths.length > 0 && paths.every((p) => names.has(join("params", p)));
+  const tensors = prefixed ? header.tensors : header.tensors.map((t) => ({ ...t, name: join("params", t.name) }));
+  checkAgainst("params", params, { tensors, meta: { step: 0, epoch: 0 }, structure: { params: null, opt: null }, dataStart: header.dataStart });
+  const byName = new Map(tensors.map((t) => [t.name, t]));
+  const leaves = new Map(paths.map((p) => [p, tensorArray(bytes, header.dataStart, byName.get(join("params", p))!)]));
+  return { params: unflattenWithPaths<JArray>(params as never, leaves, isArr) as Params, optState: {}, meta: { step: 0, epoch: 0 } };
+}
+
 /**
  * Decodes safetensors `bytes` into `{ params, optState, meta }`. With a template, also checks
  * that every tensor exists with the template's shape and dtype (and no extra ones). Throws
- * `CheckpointError` before creating any array when anything is wrong.
+ * `CheckpointError` before creating any array when anything is wrong. A file that another tool
+ * wrote (no noether metadata) loads when a params template is given: see `decodeForeign`
+ * (optState `{}`, meta `{ step: 0, epoch: 0 }`).
  */
 export function decodeCheckpoint(bytes: Uint8Array, template: CheckpointTemplate = {}): CheckpointState {
+  const st = readSafetensorsHeader(bytes);
+  if (typeof st.metadata[META_KEY] !== "string" && template.params !== undefined) return decodeForeign(bytes, st, template.params);
   const header = readCheckpointHeader(bytes);
   if (template.params !== undefined) checkAgainst("params", template.params, header);
   if (template.optState !== undefined) checkAgainst("opt", template.optState, header);
-  const arrays = new Map<string, JArray>();
-  for (const t of header.tensors) {
-    const { dtype } = FROM_SAFE[t.dtype];
-    // Copy: the data may not be aligned for a typed-array view. Typed arrays use the host's byte
-    // order, which is little-endian on every platform jax-js runs on (x86, ARM, Wasm).
-    const buf = bytes.slice(header.dataStart + t.begin, header.dataStart + t.end).buffer;
-    const data =
-      t.dtype === "F32" ? new Float32Array(buf) : t.dtype === "F64" ? new Float64Array(buf) : t.dtype === "I32" ? new Int32Array(buf) : new Uint32Array(buf);
-    arrays.set(t.name, np.array(data, { shape: t.shape, dtype }));
-  }
+  const arrays = new Map(header.tensors.map((t) => [t.name, tensorArray(bytes, header.dataStart, t)]));
   const rebuild = (prefix: string, skel: unknown): Params => {
     const leaves = new Map<string, JArray>();
     for (const [p] of flattenWithPaths<unknown>(skel as never, isNull)) leaves.set(p, arrays.get(join(prefix, p))!);
