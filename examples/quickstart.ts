@@ -2,8 +2,7 @@
  * The README's API example, runnable: `npx tsx examples/quickstart.ts`.
  * (In an installed package, import from "noether" and "noether/testing" instead of ../src.)
  */
-import { numpy as np, tree, type Array as JArray } from "@jax-js/jax";
-import { adam, castTree, EMLP, fit, fromHost, hostNormal, hostRng, initEngine, makeKey, MLP, O, repAction, Scalar, V } from "../src/index.js";
+import { adam, castTree, EMLP, fit, fromHost, hostNormal, hostRng, initEngine, makeKey, MLP, numpy as np, O, repAction, Scalar, tree, V, type Array as JArray } from "../src/index.js";
 import { assertEquivariant, gradcheck } from "../src/testing/index.js";
 
 await initEngine(); // wasm in Node, WebGPU in a capable browser; float32 by default

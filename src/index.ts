@@ -2,6 +2,32 @@
  * noether — neural networks that respect symmetries, on jax-js.
  * Core entry point: runs in Node and in the browser.
  */
+// The engine's everyday names, from the one (patched) engine noether computes with; the whole
+// engine API is `noether/jax`.
+export {
+  Array,
+  blockUntilReady,
+  defaultDevice,
+  devices,
+  grad,
+  hessian,
+  jacfwd,
+  jacrev,
+  jit,
+  jvp,
+  lax,
+  linearize,
+  nn,
+  numpy,
+  random,
+  tree,
+  valueAndGrad,
+  vjp,
+  vmap,
+  type DType,
+  type Device,
+  type JsTree,
+} from "@jax-js/jax";
 export * from "./core/engine.js";
 export * from "./core/errors.js";
 export * from "./core/tree.js";

@@ -10,7 +10,7 @@ test("README quickstart block equals examples/quickstart.ts (import paths aside)
   const m = /<!-- quickstart -->\n```ts\n([\s\S]*?)```/.exec(readme);
   assert.ok(m, "README has a <!-- quickstart --> ts block");
   const example = readFileSync("examples/quickstart.ts", "utf8");
-  const body = example.slice(example.indexOf("import { numpy"));
+  const body = example.slice(example.indexOf("\nimport ") + 1);
   const asPackage = body.replace(/"\.\.\/src\/index\.js"/g, '"noether"').replace(/"\.\.\/src\/testing\/index\.js"/g, '"noether/testing"');
   assert.equal(m[1], asPackage);
 });

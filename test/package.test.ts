@@ -7,6 +7,8 @@ import { build } from "esbuild";
 const pkg = JSON.parse(readFileSync("package.json", "utf8")) as {
   exports: Record<string, { types: string; import: string } | string>;
   dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+  scripts: Record<string, string>;
   engines: { node: string };
 };
 
@@ -33,8 +35,19 @@ test("every exports entry maps to a source file with types", () => {
 });
 
 test("the engine is pinned to an exact version in package.json and the lock file", () => {
-  assert.equal(pkg.dependencies["@jax-js/jax"], "0.1.25");
+  assert.equal(pkg.devDependencies["@jax-js/jax"], "0.1.25");
   const lock = JSON.parse(readFileSync("package-lock.json", "utf8")) as { packages: Record<string, { version: string }> };
   assert.equal(lock.packages["node_modules/@jax-js/jax"]?.version, "0.1.25");
   assert.match(pkg.engines.node, />=\s*20/);
+});
+
+test("a consumer installs no build tool and no separate engine, and runs no install script", () => {
+  // The engine ships inside dist/vendor (scripts/build.mjs); build tools stay in the repository.
+  for (const name of ["@jax-js/jax", "tsx", "esbuild", "typescript", "patch-package"]) {
+    assert.equal(pkg.dependencies[name], undefined, `${name} is a runtime dependency`);
+  }
+  // Lifecycle scripts that npm runs in a consumer's install (prepare runs only in this repository).
+  for (const name of ["preinstall", "install", "postinstall"]) assert.equal(pkg.scripts[name], undefined, `package.json has a ${name} script`);
+  assert.match(pkg.scripts.prepack ?? "", /npm run build/);
+  assert.match(pkg.scripts.prepare ?? "", /patch-package/);
 });

@@ -12,6 +12,7 @@ import { relative, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { NoetherError } from "../core/errors.js";
 import { experiments, findExperiment } from "../experiments/index.js";
 import { flattenResults, type ExperimentResults } from "../experiments/types.js";
 import type { Benchmark, BenchOutcome, BenchResult } from "./bench-types.js";
@@ -333,7 +334,8 @@ export async function main(argv: string[] = process.argv, io: CliIO = defaultIO)
       if (e.code === "noether.benchUnavailable") io.err(e.message);
       return e.exitCode;
     }
-    io.err(`noether: ${(e as Error).stack ?? String(e)}`);
+    // noether's own errors say what is wrong: the message alone. Anything else is a bug: its stack.
+    io.err(e instanceof NoetherError ? `noether: ${e.message}` : `noether: ${(e as Error).stack ?? String(e)}`);
     return 1;
   }
 }

@@ -8,10 +8,15 @@
  *   compute device: WebGPU when a browser offers an adapter, otherwise Wasm.
  * - Holds the default floating dtype (float32 unless float64 is requested).
  *
+ * - Runs the engine canary (./canary.ts) once: an engine without noether's fixes is refused with
+ *   an error naming each missing fix, before any user computation runs on it.
+ *
  * Runs unchanged in Node and in the browser: nothing here imports a Node-only module.
  * Node-only extras (the worker_threads pool) are installed by `noether/node` before this runs.
  */
-import { defaultDevice, init, type DType, type Device } from "@jax-js/jax";
+import * as jax from "@jax-js/jax";
+import type { DType, Device } from "@jax-js/jax";
+import { assertPatchedEngine, type CanaryResult } from "./canary.js";
 
 if (typeof (globalThis as { Float16Array?: unknown }).Float16Array === "undefined") {
   // Node 20 has no Float16Array. jax-js only needs the name to exist; float16 arrays are
@@ -43,6 +48,7 @@ export interface EngineInfo {
 }
 
 let floatDtype: FloatDtype = "float32";
+let canary: CanaryResult[] | null = null;
 let current: EngineInfo | null = null;
 let pending: Promise<EngineInfo> | null = null;
 
@@ -68,14 +74,16 @@ async function doInit(opts: EngineOptions): Promise<EngineInfo> {
   const want = opts.device ?? "auto";
   const candidates: Device[] = want === "auto" ? (hasWebGPU() ? ["webgpu", "wasm"] : ["wasm"]) : [want];
   // `init()` with no argument touches `navigator` (absent in Node 20): always name devices.
-  const available = await init("cpu", ...candidates);
+  // Wasm is always initialised too: the canary checks fix (a), a Wasm kernel bug, there.
+  const available = await jax.init(...new Set<Device>(["cpu", ...candidates, "wasm"]));
   const device = candidates.find((d) => available.includes(d));
   if (device === undefined) {
     throw new Error(
       `initEngine: device ${JSON.stringify(want)} is not available here (available: ${available.join(", ")})`,
     );
   }
-  defaultDevice(device);
+  canary ??= assertPatchedEngine(jax, { wasm: available.includes("wasm") });
+  jax.defaultDevice(device);
   if (opts.dtype !== undefined) setFloatDtype(opts.dtype);
   return { device, available, dtype: floatDtype };
 }
@@ -115,11 +123,16 @@ export function engineInfo(): EngineInfo | null {
  * Used by the test harness to evaluate in true float64 on the plain-JS `cpu` device.
  */
 export async function withDevice<T>(device: Device, fn: () => T | Promise<T>): Promise<T> {
-  const prev = defaultDevice();
-  defaultDevice(device);
+  const prev = jax.defaultDevice();
+  jax.defaultDevice(device);
   try {
     return await fn();
   } finally {
-    defaultDevice(prev);
+    jax.defaultDevice(prev);
   }
+}
+
+/** The engine canary's results (every check passed), or null before `initEngine` ran. */
+export function engineCanaryResults(): CanaryResult[] | null {
+  return canary;
 }
