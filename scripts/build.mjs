@@ -5,12 +5,14 @@
  * 1. `tsc -p tsconfig.build.json` compiles src/ into dist/ (JS + .d.ts).
  * 2. The ESM build of @jax-js/jax from node_modules (patched there by patch-package; see
  *    patches/README.md) is copied into dist/vendor/jax-js/ with its licence.
- * 3. Every `@jax-js/jax` import specifier in dist/ (JS and .d.ts) is rewritten to that copy, so
- *    the package never resolves the engine from the consumer's node_modules: a consumer cannot
- *    end up with the stock engine, and user code that imports the engine from "noether" shares
- *    the one instance the library computes with.
- * 4. The built package is checked: no bare engine specifier is left, and `initEngine()` of
- *    dist/index.js passes the engine canary (src/core/canary.ts) in a child process.
+ * 3. The library imports the engine in one place, src/jax.ts (`export * from "@jax-js/jax"`);
+ *    its build, dist/jax.js (and .d.ts), is pointed at that copy. So the package never resolves
+ *    the engine from the consumer's node_modules: a consumer cannot end up with the stock engine,
+ *    and user code that imports the engine from "noether" shares the one instance the library
+ *    computes with.
+ * 4. The built package is checked: no other module imports the engine package, and
+ *    `initEngine()` of dist/index.js passes the engine canary (src/core/canary.ts) in a child
+ *    process.
  *
  * Run by `npm run build`, and by `prepack` before `npm pack` / `npm publish`.
  */
@@ -65,26 +67,24 @@ writeFileSync(
     `there describes each fix). noether imports the engine only from this folder.\n`,
 );
 
-// 3. Point every engine import in dist/ at the vendored copy.
+// 3. Point the library's one engine import (src/jax.ts: `export * from "@jax-js/jax"`, which every
+//    other module imports the engine through) at the vendored copy.
+for (const f of ["jax.js", "jax.d.ts"]) {
+  const file = join(dist, f);
+  const src = readFileSync(file, "utf8");
+  const stmt = 'export * from "@jax-js/jax";';
+  if (src.split(stmt).length !== 2) fail(`dist/${f} does not hold exactly one \`${stmt}\`: src/jax.ts changed shape`);
+  writeFileSync(file, src.replace(stmt, 'export * from "./vendor/jax-js/index.js";'));
+}
+
+// 4a. No other module may import the engine package directly (it would resolve the consumer's).
 const walk = (dir) =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
-const SPEC = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(["'])@jax-js\/jax\2/g;
-let rewritten = 0;
 for (const file of walk(dist)) {
   if (file.startsWith(vendor + sep) || !(file.endsWith(".js") || file.endsWith(".d.ts"))) continue;
-  const src = readFileSync(file, "utf8");
-  let target = relative(dirname(file), join(vendor, "index.js")).split(sep).join("/");
-  if (!target.startsWith(".")) target = `./${target}`;
-  const out = src.replace(SPEC, (_m, kw, q) => `${kw}${q}${target}${q}`);
-  if (out !== src) {
-    writeFileSync(file, out);
-    rewritten++;
-  }
-  // 4a. Nothing may still name the engine package as a module specifier.
-  const left = /(\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)["']@jax-js\/jax[/"']/.exec(out);
-  if (left) fail(`${relative(root, file)} still imports ${ENGINE} directly: ${left[0]}`);
+  const left = /^\s*(import|export)\b[^;]*?\bfrom\s*["']@jax-js\/jax["']|\bimport\s*\(\s*["']@jax-js\/jax["']|\brequire\s*\(\s*["']@jax-js\/jax["']/m.exec(readFileSync(file, "utf8"));
+  if (left) fail(`${relative(root, file)} imports ${ENGINE} directly (${JSON.stringify(left[0].slice(0, 80))}): import the engine through src/jax.ts`);
 }
-if (rewritten === 0) fail(`no file in dist/ imports ${ENGINE}: the rewrite pattern is out of date`);
 
 // 4b. The built package must compute on the patched engine (the canary runs in initEngine).
 if (!existsSync(join(dist, "index.js"))) fail("dist/index.js was not built");
@@ -96,4 +96,4 @@ try {
 } catch (e) {
   fail(`the built package failed the engine canary:\n${e.stderr?.toString() ?? e.message}`);
 }
-console.log(`build: dist/ built; ${ENGINE} ${enginePkg.version} vendored (${engineFiles.length} files), ${rewritten} files point at it; engine canary passed`);
+console.log(`build: dist/ built; ${ENGINE} ${enginePkg.version} vendored (${engineFiles.length} files) behind dist/jax.js; engine canary passed`);

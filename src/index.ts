@@ -27,7 +27,7 @@ export {
   type DType,
   type Device,
   type JsTree,
-} from "@jax-js/jax";
+} from "./jax.js";
 export * from "./core/engine.js";
 export * from "./core/errors.js";
 export * from "./core/tree.js";

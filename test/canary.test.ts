@@ -14,6 +14,10 @@ import { assertPatchedEngine, EngineError, runEngineCanary, type EngineModule } 
 import { engineCanaryResults, initEngine } from "../src/core/engine.js";
 
 const FIXES = ["a", "b", "d", "e", "f", "g", "h", "i", "j"];
+// Fix (e) works around a missing runtime feature (iterator helpers, Node 22+): on Node 22 and 24
+// the stock engine's einsum runs, so its check passes there.
+const iteratorHelpers = typeof ("ab".matchAll(/a/g) as unknown as { map?: unknown }).map === "function";
+const STOCK_FAILS = FIXES.filter((f) => f !== "e" || !iteratorHelpers);
 
 /** A copy of the installed engine with noether's patch reversed: the stock 0.1.25 build. */
 async function stockEngine(): Promise<{ engine: EngineModule; cleanup: () => void }> {
@@ -42,20 +46,20 @@ test("the canary leaves no live buffers behind", async () => {
   assert.deepEqual([live.liveBuffers("cpu"), live.liveBuffers("wasm")], before);
 });
 
-test("on the stock engine every check fails, and assertPatchedEngine names each fix", async () => {
+test("on the stock engine every check fails (but (e) on Node 22+), and assertPatchedEngine names each fix", async () => {
   const { engine, cleanup } = await stockEngine();
   try {
     assert.equal(typeof (engine as unknown as { liveBuffers?: unknown }).liveBuffers, "undefined", "the reversed copy still has the patch");
     const results = runEngineCanary(engine, { wasm: true });
-    assert.deepEqual(results.map((r) => [r.fix, r.ok]), FIXES.map((f) => [f, false]));
-    for (const r of results) assert.ok(r.detail && r.detail.length > 10, `fix (${r.fix}) failed without saying how`);
+    assert.deepEqual(results.map((r) => [r.fix, r.ok]), FIXES.map((f) => [f, !STOCK_FAILS.includes(f)]));
+    for (const r of results.filter((x) => !x.ok)) assert.ok(r.detail && r.detail.length > 10, `fix (${r.fix}) failed without saying how`);
     assert.match(results[0]!.detail!, /second-order float32 gradient on wasm is off by \d/);
     assert.throws(
       () => assertPatchedEngine(engine, { wasm: true }),
       (e: unknown) => {
         assert.ok(e instanceof EngineError);
-        assert.match(e.message, /not noether's patched build; 9 of 9 canary checks failed/);
-        for (const f of FIXES) assert.match(e.message, new RegExp(`fix \\(${f}\\) `));
+        assert.match(e.message, new RegExp(`not noether's patched build; ${STOCK_FAILS.length} of 9 canary checks failed`));
+        for (const f of STOCK_FAILS) assert.match(e.message, new RegExp(`fix \\(${f}\\) `));
         assert.match(e.message, /import the engine from "noether"/);
         return true;
       },

@@ -7,7 +7,7 @@
  * Fix (c) is a speed fix (a jit fusion cliff); it changes no value, so the canary cannot see it
  * cheaply. Its regression test (test/engine-patches.test.ts) times jit against eager instead.
  */
-import type * as JaxModule from "@jax-js/jax";
+import type * as JaxModule from "../jax.js";
 import { NoetherError } from "./errors.js";
 
 /** The jax-js module namespace the canary runs against (noether's own, or another copy in tests). */
@@ -219,7 +219,7 @@ export function assertPatchedEngine(jax: EngineModule, opts: { wasm: boolean }):
       `the jax-js engine in use is not noether's patched build; ${failed.length} of ${results.length} canary checks failed:\n` +
         failed.map((r) => `  fix (${r.fix}) ${r.title}: ${r.detail}`).join("\n") +
         `\nAn installed noether carries its patched engine in dist/vendor/jax-js: import the engine from "noether" ` +
-        `(import { numpy as np } from "noether"), not from "@jax-js/jax". In a source checkout, run \`npm install\` ` +
+        `(import { numpy as np } from "noether"), not by installing @jax-js/jax beside it. In a source checkout, run \`npm install\` ` +
         `(it applies patches/ with patch-package).`,
     );
   }

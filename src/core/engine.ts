@@ -14,8 +14,8 @@
  * Runs unchanged in Node and in the browser: nothing here imports a Node-only module.
  * Node-only extras (the worker_threads pool) are installed by `noether/node` before this runs.
  */
-import * as jax from "@jax-js/jax";
-import type { DType, Device } from "@jax-js/jax";
+import * as jax from "../jax.js";
+import type { DType, Device } from "../jax.js";
 import { assertPatchedEngine, type CanaryResult } from "./canary.js";
 
 if (typeof (globalThis as { Float16Array?: unknown }).Float16Array === "undefined") {

@@ -7,7 +7,7 @@
  *   a degree-19 Taylor polynomial evaluated by Paterson–Stockmeyer (7 matmuls) on A/2^s, then
  *   s squarings. Batched over leading axes ([..., d, d]). Learned generators train through it.
  */
-import { numpy as np, type Array as JArray } from "@jax-js/jax";
+import { numpy as np, type Array as JArray } from "../jax.js";
 import { ConfigError, ShapeError, fmtShape } from "./errors.js";
 import { eye, matmul, norm1, solve } from "../groups/matrix.js";
 

@@ -1,7 +1,7 @@
 /**
  * Moving data between jax-js arrays and host memory, and between devices/dtypes.
  */
-import { numpy as np, tree, Array as JArray, type Device, type JsTree } from "@jax-js/jax";
+import { numpy as np, tree, Array as JArray, type Device, type JsTree } from "../jax.js";
 import { toDType, type FloatDtype } from "./engine.js";
 
 /** Reads an array into a Float64Array (consumes `x`). */

@@ -1,7 +1,7 @@
 /**
  * Explicit random keys (no global RNG). Thin helpers over `jax-js`'s `random`.
  */
-import { numpy as np, random, type Array as JArray } from "@jax-js/jax";
+import { numpy as np, random, type Array as JArray } from "../jax.js";
 
 /** A PRNG key from an integer seed. */
 export function makeKey(seed: number): JArray {

@@ -4,7 +4,7 @@
  * Ownership follows jax-js: a function consumes its array arguments; `tree.ref(t)` keeps a
  * tree alive for one more use, `tree.dispose(t)` releases it.
  */
-import { Array as JArray, tree, type JsTree } from "@jax-js/jax";
+import { Array as JArray, tree, type JsTree } from "../jax.js";
 import { NoetherError } from "./errors.js";
 
 /** A parameter tree: nested plain objects/arrays whose leaves are jax-js Arrays. */

@@ -4,7 +4,7 @@
  * explicit tolerances), seeded with `hostRng`, and returned as flat row-major Float64Arrays
  * with their shapes; `toArrays` / `hostArray` turn them into jax-js arrays.
  */
-import type { Array as JArray, Device } from "@jax-js/jax";
+import type { Array as JArray, Device } from "../jax.js";
 import { checkFinite, ConfigError, ShapeError } from "../core/errors.js";
 import { fromHost } from "../core/host.js";
 import { getFloatDtype, type FloatDtype } from "../core/engine.js";

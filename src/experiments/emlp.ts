@@ -28,7 +28,7 @@
  */
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { numpy as np, tree, type Array as JArray } from "@jax-js/jax";
+import { numpy as np, tree, type Array as JArray } from "../jax.js";
 import { initEngine } from "../core/engine.js";
 import { fromHost } from "../core/host.js";
 import { hostRng, makeKey, permutation } from "../core/rng.js";

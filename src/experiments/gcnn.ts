@@ -19,7 +19,7 @@
  */
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { jit, nn, numpy as np, tree, type Array as JArray } from "@jax-js/jax";
+import { jit, nn, numpy as np, tree, type Array as JArray } from "../jax.js";
 import { initEngine } from "../core/engine.js";
 import { makeKey } from "../core/rng.js";
 import type { RotatedSplit } from "../data/rotmnist.js";

@@ -25,7 +25,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { tree, type Array as JArray } from "@jax-js/jax";
+import { tree, type Array as JArray } from "../jax.js";
 import { initEngine } from "../core/engine.js";
 import { checkFinite, ConfigError } from "../core/errors.js";
 import { fromHost } from "../core/host.js";

@@ -91,7 +91,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { jit, numpy as np, tree, type Array as JArray } from "@jax-js/jax";
+import { jit, numpy as np, tree, type Array as JArray } from "../jax.js";
 import { getFloatDtype, initEngine } from "../core/engine.js";
 import { ConfigError } from "../core/errors.js";
 import { fromHost } from "../core/host.js";

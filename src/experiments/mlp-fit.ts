@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { numpy as np, tree, type Array as JArray } from "@jax-js/jax";
+import { numpy as np, tree, type Array as JArray } from "../jax.js";
 import { initEngine } from "../core/engine.js";
 import { hostNormal, hostRng, makeKey, permutation } from "../core/rng.js";
 import { MLP, type MLPParams } from "../nn/layers.js";

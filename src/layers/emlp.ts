@@ -16,7 +16,7 @@
  * matmul then vectorises along the batch. W is built once per step as a materialised [nOut, nIn]
  * matrix; the bilinear layer uses broadcast products reduced over small axes with the batch last.
  */
-import { nn, numpy as np, random, type Array as JArray, type DType, type Device } from "@jax-js/jax";
+import { nn, numpy as np, random, type Array as JArray, type DType, type Device } from "../jax.js";
 import { getFloatDtype, toDType, type FloatDtype } from "../core/engine.js";
 import { ConfigError, NoetherError, ShapeError, fmtShape } from "../core/errors.js";
 import { splitKey } from "../core/rng.js";

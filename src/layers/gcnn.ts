@@ -6,7 +6,7 @@
  * `classes` channels at 1×1; the logits are the max over the group axis (invariant for p4/p4m).
  * "Valid" convolutions throughout: 28 → 26 → 24 → 12 → 10 → 8 → 6 → 4 → 1.
  */
-import { numpy as np, tree, type Array as JArray } from "@jax-js/jax";
+import { numpy as np, tree, type Array as JArray } from "../jax.js";
 import { ConfigError, ShapeError, fmtShape } from "../core/errors.js";
 import { splitKey } from "../core/rng.js";
 import type { Params } from "../core/tree.js";

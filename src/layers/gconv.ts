@@ -20,7 +20,7 @@
  * the flat grid, cropped afterwards). `lax.convGeneralDilated` (option `impl: "lax"`) gives the
  * same numbers but runs as scalar code.
  */
-import { lax, numpy as np, random, type Array as JArray } from "@jax-js/jax";
+import { lax, numpy as np, random, type Array as JArray } from "../jax.js";
 import { getFloatDtype, toDType, type FloatDtype } from "../core/engine.js";
 import { ConfigError, ShapeError, fmtShape } from "../core/errors.js";
 import type { Params } from "../core/tree.js";

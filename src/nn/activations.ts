@@ -1,5 +1,5 @@
 /** Elementwise activations by name. Each consumes its input. */
-import { nn, numpy as np, type Array as JArray } from "@jax-js/jax";
+import { nn, numpy as np, type Array as JArray } from "../jax.js";
 
 export type ActivationName = "tanh" | "softplus" | "relu" | "silu" | "gelu" | "identity";
 

@@ -8,7 +8,7 @@
  *   in PyTorch's orthogonal_), times `gain`.
  * - "zeros": all zeros (biases).
  */
-import { numpy as np, random, type Array as JArray } from "@jax-js/jax";
+import { numpy as np, random, type Array as JArray } from "../jax.js";
 import { getFloatDtype, toDType, type FloatDtype } from "../core/engine.js";
 
 export type WeightInit = "torch" | "glorot" | "orthogonal";

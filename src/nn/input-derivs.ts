@@ -13,7 +13,7 @@
  *   dδ_l = (dδ_{l+1} W_{l+1}ᵀ) ⊙ σ'(z_l) + (δ_{l+1} W_{l+1}ᵀ) ⊙ σ''(z_l) ⊙ t_l,
  * and the Hessian row ∂(∇ₓf)/∂x_k = dδ_0 W_0ᵀ.
  */
-import { nn, numpy as np, type Array as JArray } from "@jax-js/jax";
+import { nn, numpy as np, type Array as JArray } from "../jax.js";
 import { ShapeError, fmtShape } from "../core/errors.js";
 import type { ActivationName } from "./activations.js";
 import { linearApply, type MLPParams } from "./layers.js";

@@ -1,5 +1,5 @@
 /** Dense layers: Linear and MLP. Weights [in, out], inputs [..., in]. */
-import { numpy as np, type Array as JArray } from "@jax-js/jax";
+import { numpy as np, type Array as JArray } from "../jax.js";
 import { getFloatDtype, type FloatDtype } from "../core/engine.js";
 import { ShapeError, fmtShape } from "../core/errors.js";
 import { splitKey } from "../core/rng.js";

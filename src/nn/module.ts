@@ -3,7 +3,7 @@
  * `init(key) → params`, `apply(params, x) → y`. Configuration lives in the closure.
  * `apply` consumes `params` and `x` (jax-js ownership); pass `tree.ref(params)` to keep them.
  */
-import type { Array as JArray } from "@jax-js/jax";
+import type { Array as JArray } from "../jax.js";
 import type { Params } from "../core/tree.js";
 
 export interface Module<P extends Params = Params> {

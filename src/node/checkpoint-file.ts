@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { CheckpointError } from "../core/errors.js";
-import type { Array as JArray } from "@jax-js/jax";
+import type { Array as JArray } from "../jax.js";
 import { decodeCheckpoint, decodeSafetensors, encodeCheckpoint, type CheckpointState, type CheckpointTemplate } from "../train/checkpoint.js";
 
 /**

@@ -7,7 +7,7 @@
  * batched jax-js functions. Used to train Hamiltonian NNs on systems that are given by their
  * Lagrangian (the double pendulum of the LNN paper).
  */
-import { numpy as np, type Array as JArray } from "@jax-js/jax";
+import { numpy as np, type Array as JArray } from "../jax.js";
 import { checkShape, ConfigError, NonFiniteError } from "../core/errors.js";
 import type { doublePendulum } from "./systems.js";
 

@@ -11,7 +11,7 @@
  * Fields take `(params, x)` and consume both; params must be captured by closure inside the
  * inner autodiff (jax-js stop-gradients non-differentiated arguments).
  */
-import { Array as JArrayClass, grad, jvp, numpy as np, tree, type Array as JArray, type JsTree } from "@jax-js/jax";
+import { Array as JArrayClass, grad, jvp, numpy as np, tree, type Array as JArray, type JsTree } from "../jax.js";
 import { ConfigError, NonFiniteError, ShapeError, fmtShape } from "../core/errors.js";
 import type { ActivationName } from "../nn/activations.js";
 import { mlpInputDerivs } from "../nn/input-derivs.js";

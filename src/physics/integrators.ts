@@ -13,7 +13,7 @@
  * `syncEvery` steps (default 1). Caution: under `jit`, jax-js 0.1.25 rounds JavaScript number
  * constants to float32 even in float64 programs; the eager loops here are exact in float64.
  */
-import { Array as JArrayClass, numpy as np, type Array as JArray } from "@jax-js/jax";
+import { Array as JArrayClass, numpy as np, type Array as JArray } from "../jax.js";
 import { checkShape, ConfigError, NoetherError, NonFiniteError } from "../core/errors.js";
 import type { SeparableSplit } from "./systems.js";
 

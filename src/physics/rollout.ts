@@ -7,7 +7,7 @@
  * the time and the trajectory. For speed with a learned field, bind its parameters once with
  * `bindField(paramField, params, { jit: true })` — one compiled call per field evaluation.
  */
-import { jit, tree, type Array as JArray, type JsTree } from "@jax-js/jax";
+import { jit, tree, type Array as JArray, type JsTree } from "../jax.js";
 import { checkShape, ConfigError, NonFiniteError } from "../core/errors.js";
 import { dopri5, rk4Step, type Field } from "./integrators.js";
 import type { PhysicalSystem } from "./systems.js";

@@ -10,7 +10,7 @@
  * positions then n momenta); one with `coordinates: "velocity"` has x = [q, q̇]. Batched
  * functions take x of shape [B, dim] and consume their array arguments.
  */
-import { grad, numpy as np, type Array as JArray } from "@jax-js/jax";
+import { grad, numpy as np, type Array as JArray } from "../jax.js";
 import { checkShape, ConfigError } from "../core/errors.js";
 import { fromHost, toFloat64 } from "../core/host.js";
 

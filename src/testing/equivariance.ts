@@ -3,7 +3,7 @@
  * plain-JS `cpu` device by default (true float64 transcendentals; the Wasm device evaluates
  * exp/sin/tanh in float32 even for float64 arrays).
  */
-import { type Array as JArray, type Device } from "@jax-js/jax";
+import { type Array as JArray, type Device } from "../jax.js";
 import { withDevice, type FloatDtype } from "../core/engine.js";
 import { NoetherError } from "../core/errors.js";
 import { fromHost, toFloat64 } from "../core/host.js";

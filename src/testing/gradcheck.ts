@@ -2,7 +2,7 @@
  * Gradient check: reverse-mode autodiff against central finite differences, in float64 on
  * the plain-JS `cpu` device (where transcendentals are true float64).
  */
-import { grad, type Array as JArray, type Device, type JsTree } from "@jax-js/jax";
+import { grad, type Array as JArray, type Device, type JsTree } from "../jax.js";
 import { withDevice } from "../core/engine.js";
 import { NoetherError } from "../core/errors.js";
 import { fromHost, toFloat64 } from "../core/host.js";

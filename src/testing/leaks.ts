@@ -2,8 +2,8 @@
  * Leak checks: counts live device buffers (a diagnostic added by noether's patch of jax-js,
  * see patches/README.md) before and after repeated calls.
  */
-import * as jax from "@jax-js/jax";
-import type { Device } from "@jax-js/jax";
+import * as jax from "../jax.js";
+import type { Device } from "../jax.js";
 import { NoetherError } from "../core/errors.js";
 
 /** Number of live buffers on `device` (default: the default device). */

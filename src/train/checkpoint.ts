@@ -13,7 +13,7 @@
  * template if one is given, before it creates a single jax-js array: a bad file never
  * half-loads.
  */
-import { Array as JArray, numpy as np, type DType } from "@jax-js/jax";
+import { Array as JArray, numpy as np, type DType } from "../jax.js";
 import { CheckpointError, fmtShape } from "../core/errors.js";
 import { flattenWithPaths, unflattenWithPaths, type Params } from "../core/tree.js";
 import type { OptState } from "./optim.js";

@@ -13,7 +13,7 @@
  * updates in the returned params) — with `stopReason: "non-finite"` and a message naming step t.
  * With `onNonFinite: "throw"` it throws a `TrainingNonFiniteError` carrying the same parameters.
  */
-import { jit, numpy as np, tree, type Array as JArray } from "@jax-js/jax";
+import { jit, numpy as np, tree, type Array as JArray } from "../jax.js";
 import { ConfigError, NonFiniteError, ShapeError, fmtShape } from "../core/errors.js";
 import { hostRng, permutation } from "../core/rng.js";
 import type { Params } from "../core/tree.js";

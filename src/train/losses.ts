@@ -2,7 +2,7 @@
  * Regression losses. Each takes `pred` and `target` of the same shape, consumes both, and
  * returns a 0-d array (the mean over all entries).
  */
-import { numpy as np, type Array as JArray } from "@jax-js/jax";
+import { numpy as np, type Array as JArray } from "../jax.js";
 import { ConfigError, ShapeError, fmtShape } from "../core/errors.js";
 import type { Params } from "../core/tree.js";
 import type { Module } from "../nn/module.js";

@@ -14,7 +14,7 @@
  * step of a schedule. Formulas follow PyTorch's `torch.optim` (SGD with dampening 0, Adam,
  * AdamW) so results can be compared against it.
  */
-import { numpy as np, tree, type Array as JArray } from "@jax-js/jax";
+import { numpy as np, tree, type Array as JArray } from "../jax.js";
 import { ConfigError } from "../core/errors.js";
 import type { Params } from "../core/tree.js";
 

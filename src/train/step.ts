@@ -1,7 +1,7 @@
 /**
  * The jitted training step: one `jit` around loss, gradient, clipping and optimiser update.
  */
-import { jit, numpy as np, tree, valueAndGrad, type Array as JArray, type DType } from "@jax-js/jax";
+import { jit, numpy as np, tree, valueAndGrad, type Array as JArray, type DType } from "../jax.js";
 import { ConfigError } from "../core/errors.js";
 import type { Params } from "../core/tree.js";
 import type { LossFn } from "./losses.js";
