@@ -8,7 +8,7 @@ import { fromHost } from "../src/core/host.js";
 import { hostNormal, hostRng, makeKey } from "../src/core/rng.js";
 import type { Params } from "../src/core/tree.js";
 import { O } from "../src/groups/index.js";
-import { EMLP, type LinearParametrization } from "../src/layers/emlp.js";
+import { EMLP, type LinearParametrization } from "../src/layers/emlp/index.js";
 import { Scalar, V } from "../src/reps/index.js";
 import { mse, modelLoss } from "../src/train/losses.js";
 import { adam } from "../src/train/optim.js";

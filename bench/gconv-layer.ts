@@ -2,16 +2,17 @@
  * `gconv-layer`: milliseconds for forward + backward (gradients for the weights and the input)
  * of one p4 group-convolution layer: batch 64, 10×4 → 10×4 channels, 28×28, 3×3, zero "same"
  * padding, float32 on Wasm, one `jit` (noether's tap-matmul formulation with the filter
- * expanded by one gather). Also timed: the equivalent-cost ordinary convolution (Z2, 40 → 40
+ * expanded by one gather). Also timed: the equivalent-cost ordinary convolution (P1, 40 → 40
  * channels: the same matmul sizes without the expansion). The PyTorch reference
  * (bench/reference/gconv_layer.py) times the same p4 layer (filter expansion + conv2d) and
  * the same ordinary conv.
  */
-import { blockUntilReady, jit, numpy as np, tree, valueAndGrad, type Array as JArray } from "@jax-js/jax";
+import { blockUntilReady, jit, numpy as np, tree, valueAndGrad, type Array as JArray } from "../src/jax.js";
 import { initEngine } from "../src/core/engine.js";
 import { fromHost } from "../src/core/host.js";
 import { hostNormal, hostRng, makeKey } from "../src/core/rng.js";
-import { groupConv, P4, Z2, type PlaneGroup } from "../src/layers/gconv.js";
+import { P1, P4, type PlaneGroup } from "../src/groups/plane.js";
+import { groupConv } from "../src/layers/gcnn/conv.js";
 import type { Benchmark, BenchOutcome } from "../src/cli/bench-types.js";
 import { median, torchReference } from "./python.js";
 
@@ -48,10 +49,10 @@ export const gconvLayer: Benchmark = {
     const info = await initEngine();
     const total = 2 * (steps + warmup);
     const p4 = await timeLayer(P4, 10, steps, warmup, (i) => opts.onProgress({ done: i, total, unit: "steps" }));
-    const z2 = await timeLayer(Z2, 40, steps, warmup, (i) => opts.onProgress({ done: steps + warmup + i, total, unit: "steps" }));
+    const z2 = await timeLayer(P1, 40, steps, warmup, (i) => opts.onProgress({ done: steps + warmup + i, total, unit: "steps" }));
     const notes = [
       `jax-js ${info.device} float32, median of ${steps} after ${warmup} warm-up (tap matmuls, filter expanded by one gather)`,
-      `equivalent ordinary conv (Z2, 40 → 40 channels, same sizes): ${z2.toFixed(1)} ms; p4 / ordinary = ${(p4 / z2).toFixed(2)}`,
+      `equivalent ordinary conv (P1, 40 → 40 channels, same sizes): ${z2.toFixed(1)} ms; p4 / ordinary = ${(p4 / z2).toFixed(2)}`,
     ];
     const ref = await torchReference("gconv_layer.py", opts, { steps, warmup }, "the same expansion + conv2d");
     const reference = ref.reference;

@@ -6,8 +6,9 @@
  * (bench/reference/hnn_step.py, autograd.grad with create_graph) run in the same invocation.
  * The nested-autodiff route (`hamiltonianField`, grad of grad) is timed too, for the record.
  */
-import { numpy as np, type Array as JArray } from "@jax-js/jax";
+import { numpy as np, type Array as JArray } from "../src/jax.js";
 import { initEngine } from "../src/core/engine.js";
+import { fromHost } from "../src/core/host.js";
 import { hostNormal, hostRng, makeKey } from "../src/core/rng.js";
 import { MLP, type MLPParams } from "../src/nn/layers.js";
 import { hamiltonianField, hamiltonianFieldMLP, type ParamField } from "../src/physics/fields.js";
@@ -25,8 +26,8 @@ const BATCH = 750;
 async function timeRoute(field: ParamField<MLPParams>, steps: number, warmup: number, opts: BenchOptions, offset: number, total: number): Promise<{ ms: number; loss: number }> {
   const net = MLP([D, HIDDEN, HIDDEN, 1], { activation: "tanh", init: "orthogonal" });
   const rng = hostRng(0);
-  const x = np.array(Float32Array.from(hostNormal(BATCH * D, rng)), { shape: [BATCH, D] });
-  const y = np.array(Float32Array.from(hostNormal(BATCH * D, rng)), { shape: [BATCH, D] });
+  const x = fromHost(hostNormal(BATCH * D, rng), [BATCH, D], { dtype: "float32" });
+  const y = fromHost(hostNormal(BATCH * D, rng), [BATCH, D], { dtype: "float32" });
   const lossFn: LossFn<MLPParams> = (p, xb, yb) => mse(field(p, xb), yb);
   return timeTrainSteps("hnn-step", {
     lossFn, optimizer: adam(), params: net.init(makeKey(0)), x, y, lr: 1e-3, steps, warmup,

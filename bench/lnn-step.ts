@@ -6,8 +6,9 @@
  * (bench/reference/lnn_step.py); the nested-autodiff route (`lagrangianField`) is timed for the
  * record (notes only).
  */
-import { numpy as np, type Array as JArray } from "@jax-js/jax";
+import { numpy as np, type Array as JArray } from "../src/jax.js";
 import { initEngine } from "../src/core/engine.js";
+import { fromHost } from "../src/core/host.js";
 import { hostNormal, hostRng, makeKey } from "../src/core/rng.js";
 import { MLP, type MLPParams } from "../src/nn/layers.js";
 import { lagrangianField, lagrangianFieldMLP, type ParamField } from "../src/physics/fields.js";
@@ -25,8 +26,8 @@ const BATCH = 256;
 async function timeSteps(field: ParamField<MLPParams>, steps: number, warmup: number, onStep?: (t: number, total: number, loss: number) => void): Promise<{ ms: number; loss: number }> {
   const net = MLP([2 * N, HIDDEN, HIDDEN, 1], { activation: "softplus" });
   const rng = hostRng(0);
-  const x = np.array(Float32Array.from(hostNormal(BATCH * 2 * N, rng)), { shape: [BATCH, 2 * N] });
-  const y = np.array(Float32Array.from(hostNormal(BATCH * N, rng)), { shape: [BATCH, N] });
+  const x = fromHost(hostNormal(BATCH * 2 * N, rng), [BATCH, 2 * N], { dtype: "float32" });
+  const y = fromHost(hostNormal(BATCH * N, rng), [BATCH, N], { dtype: "float32" });
   return timeTrainSteps("lnn-step", {
     lossFn: (p: MLPParams, xb: JArray, yb: JArray) => mse(field(p, xb).slice([], [N, 2 * N]), yb),
     optimizer: adam(), params: net.init(makeKey(0)), x, y, lr: 1e-3, steps, warmup, onStep,

@@ -4,8 +4,9 @@
  * (dq/dt, dp/dt). The whole step (loss, gradient, Adam update) is one `jit`; the loss is read
  * every step. Uses noether's own `makeTrainStep` and `adam`. Compared with the same step in PyTorch (bench/reference/mlp_step.py).
  */
-import { numpy as np } from "@jax-js/jax";
+import { numpy as np } from "../src/jax.js";
 import { initEngine } from "../src/core/engine.js";
+import { fromHost } from "../src/core/host.js";
 import { hostNormal, hostRng, makeKey } from "../src/core/rng.js";
 import { MLP } from "../src/nn/layers.js";
 import { mse, modelLoss } from "../src/train/losses.js";
@@ -29,8 +30,8 @@ export const mlpStep: Benchmark = {
     const info = await initEngine();
     const net = MLP([D_IN, HIDDEN, HIDDEN, D_OUT], { activation: "tanh" });
     const rng = hostRng(0);
-    const x = np.array(Array.from(hostNormal(BATCH * D_IN, rng))).reshape([BATCH, D_IN]);
-    const y = np.array(Array.from(hostNormal(BATCH * D_OUT, rng))).reshape([BATCH, D_OUT]);
+    const x = fromHost(hostNormal(BATCH * D_IN, rng), [BATCH, D_IN], { dtype: "float32" });
+    const y = fromHost(hostNormal(BATCH * D_OUT, rng), [BATCH, D_OUT], { dtype: "float32" });
 
     const { ms, loss: lastLoss } = await timeTrainSteps("mlp-step", {
       lossFn: modelLoss(net, mse), optimizer: adam(), params: net.init(makeKey(0)), x, y, lr: 1e-3, steps, warmup,

@@ -3,7 +3,7 @@
  * `warmup` untimed steps (compilation), then `steps` timed ones; the loss is read every step
  * (so the step really ran and memory stays flat). Consumes params, x and y; disposes the step.
  */
-import { tree, type Array as JArray } from "@jax-js/jax";
+import { tree, type Array as JArray } from "../src/jax.js";
 import type { Params } from "../src/core/tree.js";
 import type { LossFn } from "../src/train/losses.js";
 import type { Optimizer } from "../src/train/optim.js";

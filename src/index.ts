@@ -51,6 +51,5 @@ export * from "./physics/canonical.js";
 export * from "./data/trajectories.js";
 export * from "./data/emlp-synthetic.js";
 export * from "./data/rotmnist.js";
-export * from "./layers/emlp.js";
-export * from "./layers/gconv.js";
-export * from "./layers/gcnn.js";
+export * from "./layers/emlp/index.js";
+export * from "./layers/gcnn/index.js";

@@ -9,7 +9,7 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import * as jax from "@jax-js/jax";
+import * as jax from "../src/jax.js";
 import { assertPatchedEngine, EngineError, runEngineCanary, type EngineModule } from "../src/core/canary.js";
 import { engineCanaryResults, initEngine } from "../src/core/engine.js";
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { numpy as np, tree, type Array as JArray } from "@jax-js/jax";
+import { numpy as np, tree, type Array as JArray } from "../src/jax.js";
 import { initEngine } from "../src/core/engine.js";
 import { CheckpointError } from "../src/core/errors.js";
 import { makeKey } from "../src/core/rng.js";

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { numpy as np, tree, type Array as JArray } from "@jax-js/jax";
+import { numpy as np, tree, type Array as JArray } from "../src/jax.js";
 import { initEngine, withDevice, type FloatDtype } from "../src/core/engine.js";
 import { ConfigError, ShapeError } from "../src/core/errors.js";
 import { fromHost, toFloat64 } from "../src/core/host.js";
@@ -18,7 +18,7 @@ import {
   repAction,
   uniformRep,
   type RepModule,
-} from "../src/layers/emlp.js";
+} from "../src/layers/emlp/index.js";
 import { MLP } from "../src/nn/layers.js";
 import { hamiltonianField } from "../src/physics/fields.js";
 import { Scalar, T, V, type Rep } from "../src/reps/index.js";

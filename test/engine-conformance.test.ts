@@ -26,7 +26,7 @@ import {
   numpy as np,
   type Array as JArray,
   type Device,
-} from "@jax-js/jax";
+} from "../src/jax.js";
 import { initEngine, toDType } from "../src/core/engine.js";
 
 await initEngine({ device: "wasm" });

@@ -17,7 +17,7 @@ import {
   vjp,
   type Array as JArray,
   type Device,
-} from "@jax-js/jax";
+} from "../src/jax.js";
 import { initEngine, toDType } from "../src/core/engine.js";
 
 await initEngine({ device: "wasm" });

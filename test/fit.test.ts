@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { numpy as np, tree, type Array as JArray } from "@jax-js/jax";
+import { numpy as np, tree, type Array as JArray } from "../src/jax.js";
 import { initEngine } from "../src/core/engine.js";
 import { NonFiniteError } from "../src/core/errors.js";
 import { hostRng, makeKey } from "../src/core/rng.js";

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { numpy as np, type Array as JArray } from "@jax-js/jax";
+import { numpy as np, type Array as JArray } from "../src/jax.js";
 import { initEngine, withDevice } from "../src/core/engine.js";
 import { NoetherError, ShapeError } from "../src/core/errors.js";
 import { expm, expmHost } from "../src/core/expm.js";

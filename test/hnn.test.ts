@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { tree, type Array as JArray } from "@jax-js/jax";
+import { tree, type Array as JArray } from "../src/jax.js";
 import { initEngine } from "../src/core/engine.js";
 import { ConfigError, NonFiniteError } from "../src/core/errors.js";
 import { fromHost, toFloat64 } from "../src/core/host.js";
@@ -27,7 +27,7 @@ test("rollout: rk4 and dopri5 follow the exact spring solution; energyOf is H", 
   const sys = massSpring(); // ω = 2
   const x0 = [1, 0, 0.3, -0.4];
   for (const method of ["rk4", "dopri5"] as const) {
-    const xs = rollout((x) => sys.field(x), fromHost(x0, [2, 2], { dtype: "float64" }), { dt: 0.1, steps: 20, method, substeps: 2, rtol: 1e-10, atol: 1e-10 });
+    const xs = rollout((x) => sys.field(x), fromHost(x0, [2, 2], { dtype: "float64" }), { dt: 0.1, steps: 20, method, substeps: 2, rtol: 1e-10, atol: 1e-10 }).states;
     assert.equal(xs.length, 2 * 21 * 2);
     for (let b = 0; b < 2; b++) {
       const q0 = x0[2 * b]!, p0 = x0[2 * b + 1]!;
@@ -80,7 +80,7 @@ test("HNN on spring data: a short training run lowers the loss and the HNN conse
   // compared with how much H varies over phase space (a non-Hamiltonian field fails this).
   const x0 = [0.8, 0, 0, -0.5, 0.3, 0.3];
   const bf = bindField(field, tree.ref(params), { jit: true });
-  const xs = rollout(bf.field, fromHost(x0, [3, 2], { dtype: "float32" }), { dt: 0.1, steps: 60, method: "rk4", substeps: 2 });
+  const xs = rollout(bf.field, fromHost(x0, [3, 2], { dtype: "float32" }), { dt: 0.1, steps: 60, method: "rk4", substeps: 2 }).states;
   bf.dispose();
   const Hvals = toFloat64(net.apply(params, fromHost(xs, [3 * 61, 2], { dtype: "float32" }))) as Float64Array;
   let drift = 0;
@@ -105,7 +105,7 @@ test("HNN on spring data: a short training run lowers the loss and the HNN conse
   bStep.dispose();
   tree.dispose([bs, a.x, a.dx]);
   const bb = bindField((p: MLPParams, xx: JArray) => base.apply(p, xx), bp, { jit: true });
-  const bx = rollout(bb.field, fromHost(x0, [3, 2], { dtype: "float32" }), { dt: 0.1, steps: 60, method: "rk4", substeps: 2 });
+  const bx = rollout(bb.field, fromHost(x0, [3, 2], { dtype: "float32" }), { dt: 0.1, steps: 60, method: "rk4", substeps: 2 }).states;
   bb.dispose();
   const sys = massSpring();
   const relDrift = (states: Float64Array) => {

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { grad, hessian, numpy as np, tree, type Array as JArray } from "@jax-js/jax";
+import { grad, hessian, numpy as np, tree, type Array as JArray } from "../src/jax.js";
 import { initEngine, withDevice } from "../src/core/engine.js";
 import { castTree, fromHost, toFloat64 } from "../src/core/host.js";
 import { hostNormal, hostRng, makeKey } from "../src/core/rng.js";

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import v8 from "node:v8";
 import vm from "node:vm";
-import { numpy as np, tree } from "@jax-js/jax";
+import { numpy as np, tree } from "../src/jax.js";
 import { initEngine } from "../src/core/engine.js";
 import { hostNormal, hostRng, makeKey } from "../src/core/rng.js";
 import { MLP } from "../src/nn/layers.js";

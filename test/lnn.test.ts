@@ -1,12 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { grad, jit, numpy as np, tree, type Array as JArray } from "@jax-js/jax";
+import { grad, jit, numpy as np, tree, type Array as JArray } from "../src/jax.js";
 import { initEngine, withDevice } from "../src/core/engine.js";
 import { NonFiniteError } from "../src/core/errors.js";
 import { fromHost, toFloat64 } from "../src/core/host.js";
 import { hostNormal, hostRng, makeKey } from "../src/core/rng.js";
 import type { Params } from "../src/core/tree.js";
-import { doublePendulumSamples, hostArray } from "../src/data/trajectories.js";
+import { doublePendulumSamples } from "../src/data/trajectories.js";
 import { cappedL1, convexInit, rolloutModel, wrapAngle } from "../src/experiments/lnn.js";
 import { mlpInputDerivs } from "../src/nn/input-derivs.js";
 import { MLP, type MLPParams } from "../src/nn/layers.js";
@@ -54,8 +54,8 @@ test("a short LNN training run lowers the L1 loss on q̈", () => {
   const net = MLP([4, 32, 32, 1], { activation: "softplus" });
   const field = lagrangianFieldMLP("softplus");
   const s = doublePendulumSamples({ n: 128, seed: 5, omegaMax: 2 });
-  const x = hostArray("x", Float64Array.from(s.x, (v, i) => (i % 4 < 2 ? wrapAngle(v) : v)), [128, 4]);
-  const y = hostArray("y", s.qdd, [128, 2]);
+  const x = fromHost(Float64Array.from(s.x, (v, i) => (i % 4 < 2 ? wrapAngle(v) : v)), [128, 4], { what: "x", finite: true });
+  const y = fromHost(s.qdd, [128, 2], { what: "y", finite: true });
   const opt = adam();
   const step = makeTrainStep((pp: MLPParams, xx: JArray, yy: JArray) => l1(field(pp, xx).slice([], [2, 4]), yy), opt);
   let params: Params = net.init(makeKey(2));
@@ -123,7 +123,7 @@ test("singular ∂²L/∂q̇² (L linear in q̇): clear NonFiniteError eagerly, 
 test("non-finite data and bad states are rejected", () => {
   const canon = doublePendulumCanonical(system);
   assert.throws(() => canon.toCanonicalHost([0, NaN, 1, 2]), NonFiniteError);
-  assert.throws(() => hostArray("train x", [0, 1, Infinity, 3], [1, 4]), (e: unknown) => e instanceof NonFiniteError && /train x/.test((e as Error).message));
+  assert.throws(() => fromHost([0, 1, Infinity, 3], [1, 4], { what: "train x", finite: true }), (e: unknown) => e instanceof NonFiniteError && /train x/.test((e as Error).message));
   assert.throws(() => rolloutModel<Params>((_p, x) => x, {}, [1, 2, 3], 2, { dt: 0.1, every: 1, records: 1 }), /whole states of dimension 2/);
   assert.throws(() => lagrangianFieldMLP("softplus")({ layers: [] }, np.ones([2, 3])), /expected states of shape \[B, 2n\]/);
 });

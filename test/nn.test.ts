@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { numpy as np, tree, type Array as JArray } from "@jax-js/jax";
+import { numpy as np, tree, type Array as JArray } from "../src/jax.js";
 import { initEngine, setFloatDtype } from "../src/core/engine.js";
 import { ShapeError } from "../src/core/errors.js";
 import { fromHost, toFloat64 } from "../src/core/host.js";

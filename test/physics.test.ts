@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { grad, hessian, numpy as np, type Array as JArray } from "@jax-js/jax";
+import { grad, hessian, numpy as np, type Array as JArray } from "../src/jax.js";
 import { initEngine, withDevice } from "../src/core/engine.js";
 import { ConfigError, NonFiniteError, ShapeError } from "../src/core/errors.js";
 import { fromHost, toFloat64 } from "../src/core/host.js";

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { numpy as np, type Array as JArray } from "@jax-js/jax";
+import { numpy as np, type Array as JArray } from "../src/jax.js";
 import { initEngine } from "../src/core/engine.js";
 import { NoetherError, ShapeError } from "../src/core/errors.js";
 import { fromHost } from "../src/core/host.js";

@@ -9,7 +9,7 @@
  */
 import { numpy as np, type Array as JArray } from "../jax.js";
 import { ConfigError, ShapeError, fmtShape } from "./errors.js";
-import { eye, matmul, norm1, solve } from "../groups/matrix.js";
+import { eye, matmul, norm1, solve } from "./matrix.js";
 
 const PADE13 = [
   64764752532480000, 32382376266240000, 7771770303897600, 1187353796428800, 129060195264000, 10559470521600,

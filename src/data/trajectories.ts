@@ -2,12 +2,12 @@
  * Trajectory data generators matching the HNN (Greydanus et al. 2019) and LNN (Cranmer et al.
  * 2020) papers. Everything is computed on the host in float64 (adaptive Dormand–Prince with
  * explicit tolerances), seeded with `hostRng`, and returned as flat row-major Float64Arrays
- * with their shapes; `toArrays` / `hostArray` turn them into jax-js arrays.
+ * with their shapes; `toArrays` turns them into jax-js arrays.
  */
 import type { Array as JArray, Device } from "../jax.js";
 import { checkFinite, ConfigError, ShapeError } from "../core/errors.js";
 import { fromHost } from "../core/host.js";
-import { getFloatDtype, type FloatDtype } from "../core/engine.js";
+import type { FloatDtype } from "../core/engine.js";
 import { hostNormal, hostRng } from "../core/rng.js";
 import { dopri5Host } from "../physics/integrators.js";
 import { doublePendulum, massSpring, pendulum, relativisticParticle, twoBody, type PhysicalSystem } from "../physics/systems.js";
@@ -406,19 +406,11 @@ export function relativisticSamples(o: { n: number; seed: number; system?: Retur
   return uniformStateSamples(system, [[-qMax, qMax], [-vMax, vMax]], o.n, o.seed);
 }
 
-/** Host data [rows, cols] (flat) → jax-js array, checking length and finiteness (dtype default: engine's). */
-export function hostArray(what: string, data: ArrayLike<number>, shape: [number, number], opts: { dtype?: FloatDtype; device?: Device } = {}): JArray {
-  const [rows, cols] = shape;
-  if (data.length !== rows * cols) throw new ShapeError(`${what}: expected ${rows}×${cols} = ${rows * cols} values, got ${data.length}`);
-  checkFinite(what, data);
-  return fromHost(data, shape, { dtype: opts.dtype ?? getFloatDtype(), ...(opts.device ? { device: opts.device } : {}) });
-}
-
 /** A trajectory split as jax-js arrays: { x: [n, dim] (observed), dx: [n, dim] }. */
 export function toArrays(split: TrajectorySplit, opts: { dtype?: FloatDtype; device?: Device } = {}): { x: JArray; dx: JArray } {
   return {
-    x: hostArray("toArrays: x", split.x, [split.n, split.dim], opts),
-    dx: hostArray("toArrays: dx", split.dx, [split.n, split.dim], opts),
+    x: fromHost(split.x, [split.n, split.dim], { ...opts, what: "toArrays: x", finite: true }),
+    dx: fromHost(split.dx, [split.n, split.dim], { ...opts, what: "toArrays: dx", finite: true }),
   };
 }
 

@@ -28,13 +28,13 @@
  */
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { numpy as np, tree, type Array as JArray } from "../jax.js";
+import { tree, type Array as JArray } from "../jax.js";
 import { initEngine } from "../core/engine.js";
 import { fromHost } from "../core/host.js";
 import { hostRng, makeKey, permutation } from "../core/rng.js";
 import { inertia, o5Synthetic, particleInteraction, standardization, standardize, type SyntheticData } from "../data/emlp-synthetic.js";
 import { Lorentz, O, SO, type Group } from "../groups/index.js";
-import { EMLP, repAction, type LinearParametrization, type RepModule } from "../layers/emlp.js";
+import { EMLP, repAction, type LinearParametrization, type RepModule } from "../layers/emlp/index.js";
 import { MLP } from "../nn/layers.js";
 import { saveCheckpoint } from "../node/checkpoint-file.js";
 import { linePlot } from "../plot/index.js";

@@ -24,14 +24,16 @@ import { initEngine } from "../core/engine.js";
 import { makeKey } from "../core/rng.js";
 import type { RotatedSplit } from "../data/rotmnist.js";
 import { oneHot } from "../data/rotmnist.js";
-import { gcnn, type GCNN, type GCNNParams } from "../layers/gcnn.js";
-import { P4, P4M, Z2, transformFeatures, type PlaneGroup } from "../layers/gconv.js";
+import { P1, P4, P4M, type PlaneGroup } from "../groups/plane.js";
+import { transformFeatures } from "../layers/gcnn/features.js";
+import { gcnn, type GCNN, type GCNNParams } from "../layers/gcnn/model.js";
 import { saveCheckpoint } from "../node/checkpoint-file.js";
 import { loadRotated, type RotatedSource } from "../node/rotmnist-cache.js";
 import { renderSvg } from "../plot/index.js";
 import { fit } from "../train/fit.js";
 import { adam } from "../train/optim.js";
 import type { ExperimentOptions, ExperimentResults, JsonValue } from "./types.js";
+import { fromHost } from "../core/host.js";
 
 /** Mean softmax cross-entropy of logits [B, K] against one-hot targets [B, K]; consumes both. */
 export function softmaxCrossEntropy(logits: JArray, target: JArray): JArray {
@@ -42,7 +44,7 @@ export function softmaxCrossEntropy(logits: JArray, target: JArray): JArray {
 /** The three networks compared. */
 export type ModelName = "z2cnn" | "p4cnn" | "p4mcnn";
 const MODELS: { name: ModelName; group: PlaneGroup }[] = [
-  { name: "z2cnn", group: Z2 },
+  { name: "z2cnn", group: P1 },
   { name: "p4cnn", group: P4 },
   { name: "p4mcnn", group: P4M },
 ];
@@ -68,8 +70,8 @@ const EVAL_CHUNK = 100;
 function toImages(part: RotatedSplit["train"], count: number): { x: JArray; y: JArray } {
   const n = part.size;
   return {
-    x: np.array(part.images.subarray(0, count * n * n), { shape: [count, 1, n, n] }),
-    y: np.array(oneHot(part.labels.subarray(0, count)), { shape: [count, 10] }),
+    x: fromHost(part.images.subarray(0, count * n * n), [count, 1, n, n], { dtype: "float32" }),
+    y: fromHost(oneHot(part.labels.subarray(0, count)), [count, 10], { dtype: "float32" }),
   };
 }
 
@@ -124,7 +126,7 @@ function heat(values: ArrayLike<number>, n: number, x0: number, y0: number, cell
 
 /** SVG: a digit rotated by 0/90/180/270° (rows) and one P4 channel's four rotation maps after layer 2 (columns). */
 function rotationFigure(model: GCNN, params: GCNNParams, digit: Float32Array, n: number): string {
-  const x = np.array(digit, { shape: [1, 1, n, n] });
+  const x = fromHost(digit, [1, 1, n, n], { dtype: "float32" });
   const xs = [x.ref, ...[1, 2, 3].map((r) => transformFeatures(P4, r, x.ref, false))];
   x.dispose();
   const batch = np.concatenate(xs, 0); // [4, 1, n, n]

@@ -177,7 +177,7 @@ interface RolloutEval {
 function evalRollout(model: ModelSpec, params: MLPParams, x0: Float64Array, B: number, cfg: { dt: number; steps: number; substeps: number }, system: PhysicalSystem, trueEnergy: Float64Array): RolloutEval {
   const bf = bindField(model.field, tree.ref(params), { jit: true });
   try {
-    const states = rollout(bf.field, fromHost(x0, [B, system.dim], { dtype: "float32" }), { dt: cfg.dt, steps: cfg.steps, method: "rk4", substeps: cfg.substeps });
+    const states = rollout(bf.field, fromHost(x0, [B, system.dim], { dtype: "float32" }), { dt: cfg.dt, steps: cfg.steps, method: "rk4", substeps: cfg.substeps }).states;
     const energy = energyOf(system, states, B, cfg.steps + 1);
     return { states, energy, perTrajectory: energyMSEPerTrajectory(trueEnergy, energy, B, cfg.steps + 1) };
   } catch (e) {

@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { numpy as np, tree, type Array as JArray } from "../jax.js";
+import { tree, type Array as JArray } from "../jax.js";
 import { initEngine } from "../core/engine.js";
 import { hostNormal, hostRng, makeKey, permutation } from "../core/rng.js";
 import { MLP, type MLPParams } from "../nn/layers.js";
@@ -16,6 +16,7 @@ import { mse, modelLoss } from "../train/losses.js";
 import { fit } from "../train/fit.js";
 import { adam, cosine } from "../train/optim.js";
 import type { ExperimentOptions, ExperimentResults } from "./types.js";
+import { fromHost } from "../core/host.js";
 
 const X_MIN = -2;
 const X_MAX = 2;
@@ -55,7 +56,7 @@ function makeData(n: number, nTest: number, seed: number): { train: Split; val: 
 }
 
 function col(a: Float32Array): JArray {
-  return np.array(Array.from(a)).reshape([a.length, 1]);
+  return fromHost(a, [a.length, 1]);
 }
 
 /** Runs mlp-fit (registered, with its description, in ./index.ts). */

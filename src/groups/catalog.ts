@@ -4,7 +4,7 @@
  */
 import { ConfigError } from "../core/errors.js";
 import { makeGroup, type Group, type MatrixList } from "./group.js";
-import { eye, slice } from "./matrix.js";
+import { eye, slice } from "../core/matrix.js";
 
 function checkN(what: string, n: number, min: number): void {
   if (!Number.isInteger(n) || n < min) throw new ConfigError(`${what}: expected an integer ≥ ${min}, got ${n}`);

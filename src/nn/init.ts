@@ -10,6 +10,9 @@
  */
 import { numpy as np, random, type Array as JArray } from "../jax.js";
 import { getFloatDtype, toDType, type FloatDtype } from "../core/engine.js";
+import { orthogonalMatrix } from "../core/linalg.js";
+import { fromHost } from "../core/host.js";
+import { hostNormal, hostRng } from "../core/rng.js";
 
 export type WeightInit = "torch" | "glorot" | "orthogonal";
 export type BiasInit = "torch" | "zeros";
@@ -30,7 +33,7 @@ export function initWeight(key: JArray, fanIn: number, fanOut: number, kind: Wei
     case "orthogonal": {
       const out = orthogonalMatrix(random.normal(key, [Math.max(fanIn, fanOut), Math.min(fanIn, fanOut)]).astype(toDType("float64")).dataSync() as Float64Array, fanIn, fanOut);
       if (gain !== 1) for (let i = 0; i < out.length; i++) out[i]! *= gain;
-      return np.array(out, { shape: [fanIn, fanOut], dtype: toDType("float64") }).astype(toDType(dtype));
+      return fromHost(out, [fanIn, fanOut], { dtype });
     }
     default:
       throw new TypeError(`unknown weight init ${JSON.stringify(kind)}; expected "torch", "glorot" or "orthogonal"`);
@@ -48,37 +51,32 @@ export function initBias(key: JArray, fanIn: number, fanOut: number, kind: BiasI
 }
 
 /**
- * An orthogonal row-major [rows, cols] matrix (orthonormal columns if rows ≥ cols, else rows)
- * from max·min standard normal draws: Gram–Schmidt (QR, signs of diag R) of the Gaussian
- * [max, min] matrix, transposed when rows < cols — PyTorch's orthogonal_ construction.
+ * "Convex" initialisation of a softplus MLP [sizes] (Cranmer et al.'s per-layer scale, made
+ * convex): biases 0, weights N(0, σ²) with σ = (1/√n)·(2.2 first layer, 0.58·i middle layer i,
+ * n output layer), n = max(fan_in, fan_out) — the LNN authors' `custom_init` — and |W| for every
+ * layer after the first. A softplus MLP whose later weights are ≥ 0 is convex in its input, so an
+ * LNN's ∂²L/∂q̇² starts positive definite at every state (with signed weights a third of the
+ * double pendulum's training states start indefinite, and training stalls where det crosses 0).
+ * Only the start is convex: the weights train unconstrained. The draws come from a host RNG
+ * seeded by the key (a number, or a key array, consumed); parameters in the engine float dtype.
  */
-export function orthogonalMatrix(normals: Float64Array, rows: number, cols: number): Float64Array {
-  const big = Math.max(rows, cols);
-  const small = Math.min(rows, cols);
-  const q = gramSchmidt(normals, big, small); // [big, small]
-  if (rows >= cols) return q;
-  const out = new Float64Array(rows * cols);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[i * cols + j] = q[j * small + i]!;
-  return out;
-}
-
-/**
- * Modified Gram–Schmidt on the columns of a row-major [rows, cols] matrix (rows ≥ cols),
- * returning Q with orthonormal columns; column signs follow sign(diag R) as in a QR.
- */
-export function gramSchmidt(a: Float64Array, rows: number, cols: number): Float64Array {
-  const q = Float64Array.from(a);
-  for (let j = 0; j < cols; j++) {
-    for (let k = 0; k < j; k++) {
-      let dot = 0;
-      for (let i = 0; i < rows; i++) dot += q[i * cols + k]! * q[i * cols + j]!;
-      for (let i = 0; i < rows; i++) q[i * cols + j]! -= dot * q[i * cols + k]!;
-    }
-    let norm = 0;
-    for (let i = 0; i < rows; i++) norm += q[i * cols + j]! ** 2;
-    norm = Math.sqrt(norm);
-    if (norm === 0) throw new Error("gramSchmidt: rank-deficient matrix");
-    for (let i = 0; i < rows; i++) q[i * cols + j]! /= norm;
+export function convexInit(sizes: readonly number[], key: JArray | number): { layers: { w: JArray; b: JArray }[] } {
+  let seed = key as number;
+  if (typeof key !== "number") {
+    const d = key.ref.dataSync() as ArrayLike<number>;
+    seed = (Number(d[0]) * 31 + Number(d[d.length - 1])) >>> 0;
+    key.dispose();
   }
-  return q;
+  const rng = hostRng(seed * 2654435761 + 17);
+  const L = sizes.length - 1;
+  const dtype = getFloatDtype();
+  return {
+    layers: sizes.slice(1).map((o, i) => {
+      const fanIn = sizes[i]!;
+      const m = Math.max(fanIn, o);
+      const sigma = (i === 0 ? 2.2 : i === L - 1 ? m : 0.58 * i) / Math.sqrt(m);
+      const w = hostNormal(fanIn * o, rng).map((v) => (i > 0 ? Math.abs(v) : v) * sigma);
+      return { w: fromHost(w, [fanIn, o], { dtype }), b: fromHost(new Float64Array(o), [o], { dtype }) };
+    }),
+  };
 }

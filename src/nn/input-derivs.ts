@@ -17,6 +17,7 @@ import { nn, numpy as np, type Array as JArray } from "../jax.js";
 import { ShapeError, fmtShape } from "../core/errors.js";
 import type { ActivationName } from "./activations.js";
 import { linearApply, type MLPParams } from "./layers.js";
+import { indexArray } from "../core/host.js";
 
 /** Activations with closed-form first and second derivatives. */
 export const STRUCTURED_ACTIVATIONS = ["tanh", "softplus", "silu", "identity"] as const;
@@ -98,7 +99,7 @@ export function mlpInputDerivs(params: MLPParams, x: JArray, act: ActivationName
     const p = layers[l]!;
     if (second) {
       if (l === 0) {
-        const rows = np.take(p.w.ref, np.array(cols as number[], { dtype: np.int32 }), 0); // [K, H0]
+        const rows = np.take(p.w.ref, indexArray(cols), 0); // [K, H0]
         ts.push(np.broadcastTo(rows, [B, K, p.w.shape[1]!]).reshape([B * K, p.w.shape[1]!]));
       } else {
         const prev = ts[l - 1]!;

@@ -16,6 +16,8 @@ import { ConfigError, NonFiniteError, ShapeError, fmtShape } from "../core/error
 import type { ActivationName } from "../nn/activations.js";
 import { mlpInputDerivs } from "../nn/input-derivs.js";
 import type { MLPParams } from "../nn/layers.js";
+import { absDet } from "../core/matrix.js";
+import { fromHost, placementOf } from "../core/host.js";
 
 /** A learned vector field: (params, x [B, D]) → dx/dt [B, D]; consumes both. */
 export type ParamField<P> = (params: P, x: JArray) => JArray;
@@ -37,7 +39,7 @@ function symplecticT(n: number, like: JArray): JArray {
     m[i * 2 * n + (n + i)] = -1; // row q_i, column p_i
     m[(n + i) * 2 * n + i] = 1; // row p_i, column q_i
   }
-  return np.array(like.dtype === "float64" ? m : Float32Array.from(m), { shape: [2 * n, 2 * n], dtype: like.dtype, device: like.device });
+  return fromHost(m, [2 * n, 2 * n], placementOf(like));
 }
 
 /** Maps ∇ₓH [B, 2n] to the Hamiltonian vector field J∇ₓH = [∂H/∂p, −∂H/∂q]. */
@@ -66,25 +68,6 @@ export function hamiltonianFieldMLP(activation: ActivationName): ParamField<MLPP
   };
 }
 
-/** |det| of a row-major n×n host matrix by Gaussian elimination with partial pivoting. */
-function hostAbsDet(a: Float64Array, n: number): number {
-  const m = Float64Array.from(a);
-  let det = 1;
-  for (let c = 0; c < n; c++) {
-    let piv = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(m[r * n + c]!) > Math.abs(m[piv * n + c]!)) piv = r;
-    const v = m[piv * n + c]!;
-    if (v === 0 || !Number.isFinite(v)) return v === 0 ? 0 : NaN;
-    if (piv !== c) for (let k = 0; k < n; k++) [m[c * n + k], m[piv * n + k]] = [m[piv * n + k]!, m[c * n + k]!];
-    det *= v;
-    for (let r = c + 1; r < n; r++) {
-      const f = m[r * n + c]! / v;
-      for (let k = c; k < n; k++) m[r * n + k] = m[r * n + k]! - f * m[c * n + k]!;
-    }
-  }
-  return Math.abs(det);
-}
-
 /**
  * Eager evaluations only (concrete arrays; traced values under jit/grad pass through): throws a
  * NonFiniteError naming the cause when q̈ [B, n] is NaN/±Inf — "∂²L/∂q̇² singular" when the
@@ -106,7 +89,7 @@ function checkAccelerations(qdd: JArray, M: JArray, n: number): JArray {
   qdd.dispose();
   const m = Float64Array.from(M.slice(bad).dataSync() as ArrayLike<number>);
   const scale = m.reduce((s, e) => Math.max(s, Math.abs(e)), 0);
-  const det = m.every(Number.isFinite) ? hostAbsDet(m, n) : NaN;
+  const det = m.every(Number.isFinite) ? absDet(m, n) : NaN;
   const singular = !(det > 1e-300) || !(det > (Number.EPSILON * scale) ** n);
   const cause = singular
     ? `∂²L/∂q̇² singular at sample ${bad} (|det| = ${det.toPrecision(3)}, largest entry ${scale.toPrecision(3)}): L must depend quadratically (non-degenerately) on q̇ there; pass { damping: λ } to regularise with λI`
@@ -157,10 +140,6 @@ export interface LagrangianOptions {
   inputScale?: readonly number[];
 }
 
-/** Host row vector / matrix constant shaped like `like` (dtype, device). */
-function constLike(v: readonly number[], shape: number[], like: JArray): JArray {
-  return np.array(like.dtype === "float64" ? Float64Array.from(v) : Float32Array.from(v), { shape, dtype: like.dtype, device: like.device });
-}
 
 /** Lagrangian field by nested autodiff (forward-over-reverse) for any scalar network L(params, x). */
 export function lagrangianField<P extends JsTree<JArray>>(L: ScalarFn<P>, opts: LagrangianOptions = {}): ParamField<P> {
@@ -173,7 +152,7 @@ export function lagrangianField<P extends JsTree<JArray>>(L: ScalarFn<P>, opts: 
     for (let i = 0; i < n; i++) {
       const e = new Float64Array(2 * n);
       e[n + i] = 1;
-      const t = np.broadcastTo(np.array(x.dtype === "float64" ? e : Float32Array.from(e), { shape: [1, 2 * n], dtype: x.dtype, device: x.device }), [B, 2 * n]);
+      const t = np.broadcastTo(fromHost(e, [1, 2 * n], placementOf(x)), [B, 2 * n]);
       const [gv, dg] = jvp(gradL, [x.ref], [t]);
       gv.dispose();
       rows.push(dg.reshape([B, 1, 2 * n]));
@@ -203,11 +182,11 @@ export function lagrangianFieldMLP(activation: ActivationName, opts: LagrangianO
       r.value.dispose();
       return eulerLagrange(x, r.grad, r.hessRows!, opts.damping ?? 0);
     }
-    const row = constLike(s, [1, 2 * n], x);
+    const row = fromHost(s, [1, 2 * n], placementOf(x));
     const r = mlpInputDerivs(params, x.ref.mul(row.ref), activation, cols);
     r.value.dispose();
     const outer = cols.flatMap((k) => s.map((sj) => s[k]! * sj)); // [n, 2n]: s_{n+k} s_j
-    const rows = r.hessRows!.mul(constLike(outer, [1, n, 2 * n], x));
+    const rows = r.hessRows!.mul(fromHost(outer, [1, n, 2 * n], placementOf(x)));
     return eulerLagrange(x, r.grad.mul(row), rows, opts.damping ?? 0);
   };
 }

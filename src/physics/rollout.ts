@@ -26,82 +26,154 @@ export interface RolloutOptions {
   rtol?: number;
   /** dopri5 absolute tolerance (default 1e-6 for float32 states, 1e-9 for float64). */
   atol?: number;
+  /**
+   * A non-finite state: "throw" (default) a NonFiniteError naming the step, time and trajectory;
+   * "record" it (NaN from there on in that trajectory, `divergedAt` says where) and stop once
+   * every trajectory has diverged — for comparing models that may blow up.
+   */
+  onNonFinite?: "throw" | "record";
 }
 
-function checkRow(data: ArrayLike<number>, B: number, D: number, step: number, t: number): void {
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i]!;
-    if (!Number.isFinite(v)) {
-      throw new NonFiniteError(
-        `rollout: non-finite state at step ${step} (t = ${t}) in trajectory ${Math.floor(i / D)} of ${B} ` +
-          `(coordinate ${i % D}: ${v}); the field diverged — use a smaller dt or check the model`,
-      );
-    }
-  }
+/** A rollout: the recorded states and times, and where trajectories diverged. */
+export interface Rollout {
+  /** States [B, steps + 1, D] (host, row-major). */
+  states: Float64Array;
+  /** Record times k·dt [steps + 1]. */
+  t: Float64Array;
+  /** Per trajectory: the first record that was not finite, or null (always null with onNonFinite "throw"). */
+  divergedAt: (number | null)[];
+}
+
+/** A parameterised field with its parameters (borrowed): RK4 runs `substeps` steps per compiled call. */
+export interface FieldWithParams<P extends JsTree<JArray>> {
+  field: (params: P, x: JArray) => JArray;
+  params: P;
+}
+
+function nonFinite(B: number, D: number, step: number, t: number, i: number, v: number): NonFiniteError {
+  return new NonFiniteError(
+    `rollout: non-finite state at step ${step} (t = ${t}) in trajectory ${Math.floor(i / D)} of ${B} ` +
+      `(coordinate ${i % D}: ${v}); the field diverged — use a smaller dt or check the model`,
+  );
 }
 
 /**
- * Integrates `field` from x0 [B, D] (consumed) and returns the states at t = k·dt, k = 0..steps,
- * as a host Float64Array [B, steps + 1, D] (row-major). Throws NonFiniteError naming the step.
- * @example const xs = rollout(bindField(net, params, { jit: true }).field, x0, { dt: 0.1, steps: 100, method: "rk4" });
+ * Integrates a field from x0 [B, D] (consumed) and returns the states at t = k·dt, k = 0..steps,
+ * on the host, each record read and checked as it is produced. `f` is a field `x → dx/dt`
+ * (stepped eagerly; bind a learned one with `bindField(…, { jit: true })`), or a parameterised
+ * field with its params (borrowed), whose `substeps` RK4 steps per record run as one `jit`.
+ *
+ * @example rollout(bindField(net, params, { jit: true }).field, x0, { dt: 0.1, steps: 100, method: "rk4" }).states
+ * @example rollout({ field: lnnField, params }, x0, { dt: 0.01, steps: 150, substeps: 10, method: "rk4", onNonFinite: "record" })
  */
-export function rollout(field: Field, x0: JArray, opts: RolloutOptions): Float64Array {
+export function rollout<P extends JsTree<JArray>>(f: Field | FieldWithParams<P>, x0: JArray, opts: RolloutOptions): Rollout {
   const { dt, steps, method } = opts;
   const substeps = opts.substeps ?? 1;
-  if (!Number.isFinite(dt) || dt === 0) throw new ConfigError(`rollout: dt must be a finite non-zero number, got ${dt}`);
-  if (!Number.isInteger(steps) || steps < 0) throw new ConfigError(`rollout: steps must be a non-negative integer, got ${steps}`);
-  if (!Number.isInteger(substeps) || substeps < 1) throw new ConfigError(`rollout: substeps must be a positive integer, got ${substeps}`);
-  if (method !== "rk4" && method !== "dopri5") throw new ConfigError(`rollout: method must be "rk4" or "dopri5", got ${JSON.stringify(method)}`);
+  const record = opts.onNonFinite === "record";
+  const fail = (msg: string): never => {
+    x0.dispose();
+    throw new ConfigError(msg);
+  };
+  if (!Number.isFinite(dt) || dt === 0) fail(`rollout: dt must be a finite non-zero number, got ${dt}`);
+  if (!Number.isInteger(steps) || steps < 0) fail(`rollout: steps must be a non-negative integer, got ${steps}`);
+  if (!Number.isInteger(substeps) || substeps < 1) fail(`rollout: substeps must be a positive integer, got ${substeps}`);
+  if (method !== "rk4" && method !== "dopri5") fail(`rollout: method must be "rk4" or "dopri5", got ${JSON.stringify(method)}`);
+  if (opts.onNonFinite !== undefined && opts.onNonFinite !== "throw" && !record) fail(`rollout: onNonFinite must be "throw" or "record", got ${JSON.stringify(opts.onNonFinite)}`);
+  if (typeof f !== "function" && method !== "rk4") fail(`rollout: a field with params runs "rk4" only, got ${JSON.stringify(method)}`);
   checkShape("rollout: x0", x0.shape, [-1, -1]);
   const B = x0.shape[0]!;
   const D = x0.shape[1]!;
   const T = steps + 1;
   const out = new Float64Array(B * T * D);
-  const store = (data: ArrayLike<number>, k: number) => {
-    checkRow(data, B, D, k, k * dt);
-    for (let b = 0; b < B; b++) for (let j = 0; j < D; j++) out[(b * T + k) * D + j] = data[b * D + j]!;
+  const t = Float64Array.from({ length: T }, (_, k) => k * dt);
+  const divergedAt: (number | null)[] = new Array<number | null>(B).fill(null);
+  /** Stores record k; false once every trajectory has diverged (then the rest is NaN). */
+  const store = (data: ArrayLike<number>, k: number): boolean => {
+    for (let i = 0; i < B * D; i++) {
+      const v = Number(data[i]);
+      const b = Math.floor(i / D);
+      out[(b * T + k) * D + (i % D)] = v;
+      if (!Number.isFinite(v)) {
+        if (!record) throw nonFinite(B, D, k, k * dt, i, v);
+        divergedAt[b] ??= k;
+      }
+    }
+    if (!record || divergedAt.some((d) => d === null)) return true;
+    for (let b = 0; b < B; b++) out.fill(NaN, (b * T + k + 1) * D, (b + 1) * T * D);
+    return false;
   };
   if (method === "rk4") {
+    const h = dt / substeps;
+    let advance: (x: JArray) => JArray;
+    let release = (): void => undefined;
+    if (typeof f === "function") {
+      advance = (x) => {
+        for (let s = 0; s < substeps; s++) x = rk4Step(f, x, h);
+        return x;
+      };
+    } else {
+      const chunk = jit((p: JsTree<JArray>, x: JArray) => {
+        let y = x;
+        for (let s = 0; s < substeps; s++) y = rk4Step((xx) => f.field(tree.ref(p) as P, xx), y, h);
+        tree.dispose(p);
+        return y;
+      });
+      advance = (x) => chunk(tree.ref(f.params) as JsTree<JArray>, x) as JArray;
+      release = () => chunk.dispose();
+    }
     let x = x0;
     try {
-      store(x.ref.dataSync() as ArrayLike<number>, 0);
-      const h = dt / substeps;
-      for (let k = 1; k <= steps; k++) {
-        for (let s = 0; s < substeps; s++) x = rk4Step(field, x, h);
-        store(x.ref.dataSync() as ArrayLike<number>, k);
+      if (store(x.ref.dataSync() as ArrayLike<number>, 0)) {
+        for (let k = 1; k <= steps; k++) {
+          x = advance(x);
+          if (!store(x.ref.dataSync() as ArrayLike<number>, k)) break;
+        }
       }
     } finally {
       x.dispose();
+      release();
     }
-    return out;
+    return { states: out, t, divergedAt };
   }
   const f64 = x0.dtype === "float64";
   const tol = f64 ? 1e-9 : 1e-6;
   if (steps === 0) {
     store(x0.dataSync() as ArrayLike<number>, 0);
-    return out;
+    return { states: out, t, divergedAt };
   }
-  if (dt < 0) throw new ConfigError(`rollout: method "dopri5" needs dt > 0, got ${dt}`);
-  const tEval = Array.from({ length: T }, (_, k) => k * dt);
-  const r = dopri5(field, x0, steps * dt, { rtol: opts.rtol ?? tol, atol: opts.atol ?? tol, tEval });
-  r.y.forEach((y, k) => store(y.dataSync() as ArrayLike<number>, k));
-  return out;
+  if (dt < 0) fail(`rollout: method "dopri5" needs dt > 0, got ${dt}`);
+  const r = dopri5(f as Field, x0, steps * dt, { rtol: opts.rtol ?? tol, atol: opts.atol ?? tol, tEval: Array.from(t) });
+  let live = true;
+  r.y.forEach((y, k) => {
+    const data = y.dataSync() as ArrayLike<number>;
+    if (live) live = store(data, k);
+  });
+  return { states: out, t, divergedAt };
 }
 
 /**
  * Energy of every state of a rollout: states [B, T, D] (host, flat) → [B, T] by the system's
- * host energy (float64).
+ * host energy (float64). With `invalid: "nan"`, a non-finite state or one outside the system's
+ * domain (energyHost throws, e.g. a relativistic speed ≥ c) gets NaN instead of an error.
  */
-export function energyOf(system: PhysicalSystem, states: ArrayLike<number>, B: number, T: number): Float64Array {
+export function energyOf(system: PhysicalSystem, states: ArrayLike<number>, B: number, T: number, opts: { invalid?: "throw" | "nan" } = {}): Float64Array {
   const D = system.dim;
   if (states.length !== B * T * D) {
     throw new ConfigError(`energyOf(${system.name}): expected B·T·D = ${B}·${T}·${D} = ${B * T * D} values, got ${states.length}`);
   }
+  const nan = opts.invalid === "nan";
   const e = new Float64Array(B * T);
   const s = new Float64Array(D);
   for (let i = 0; i < B * T; i++) {
     for (let j = 0; j < D; j++) s[j] = states[i * D + j]!;
-    e[i] = system.energyHost(s);
+    if (!nan) e[i] = system.energyHost(s);
+    else {
+      try {
+        e[i] = s.every(Number.isFinite) ? system.energyHost(s) : NaN;
+      } catch {
+        e[i] = NaN;
+      }
+    }
   }
   return e;
 }
@@ -152,12 +224,4 @@ export function bindField<P extends JsTree<JArray>>(f: (params: P, x: JArray) =>
 /** Host [B, T, D] (flat) → the rows of trajectory b as [T, D] (a view). */
 export function trajectoryOf(states: Float64Array, b: number, T: number, D: number): Float64Array {
   return states.subarray(b * T * D, (b + 1) * T * D);
-}
-
-/** Mean squared difference of two equally long host arrays. */
-export function meanSquaredDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new ConfigError(`meanSquaredDiff: lengths differ (${a.length} vs ${b.length})`);
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += (a[i]! - b[i]!) ** 2;
-  return s / a.length;
 }

@@ -12,7 +12,7 @@
  */
 import { grad, numpy as np, type Array as JArray } from "../jax.js";
 import { checkShape, ConfigError } from "../core/errors.js";
-import { fromHost, toFloat64 } from "../core/host.js";
+import { fromHost, placementOf, toFloat64 } from "../core/host.js";
 
 /** Separable H(q, p) = T(p) + V(q): the two gradients leapfrog needs, on [B, n] batches. */
 export interface SeparableSplit {
@@ -233,9 +233,8 @@ export function twoBody(params: TwoBodyParams = {}): PhysicalSystem & {
   const m2 = checkParam(name, "m2", params.m2 ?? 1);
   const G = checkParam(name, "G", params.G ?? 1);
   const gmm = G * m1 * m2;
-  const dtype = (x: JArray) => (x.dtype === "float64" ? "float64" : "float32");
   /** 1/m per canonical coordinate [x1, x2, y1, y2] order. */
-  const invMass = (x: JArray) => fromHost([1 / m1, 1 / m2, 1 / m1, 1 / m2], [4], { dtype: dtype(x), device: x.device });
+  const invMass = (x: JArray) => fromHost([1 / m1, 1 / m2, 1 / m1, 1 / m2], [4], placementOf(x));
   /** Relative position r1 − r2 as [B, 2] from q [B, 4]. */
   const rel = (q: JArray): JArray => {
     const B = q.shape[0]!;
@@ -277,7 +276,7 @@ export function twoBody(params: TwoBodyParams = {}): PhysicalSystem & {
     lagrangian(q, qdot) {
       checkBatch(`${name}.lagrangian: q`, q, 4);
       checkBatch(`${name}.lagrangian: qdot`, qdot, 4);
-      const mass = fromHost([m1, m2, m1, m2], [4], { dtype: dtype(q), device: q.device });
+      const mass = fromHost([m1, m2, m1, m2], [4], placementOf(q));
       const T = np.sum(np.square(qdot).mul(mass), -1).mul(0.5);
       const r = np.sqrt(np.sum(np.square(rel(q)), -1));
       return T.add(np.reciprocal(r).mul(gmm));

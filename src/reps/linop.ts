@@ -4,6 +4,7 @@
  * (cost n·Σdᵢ per column) instead of as n×n dense matrices. Blocks of columns are
  * row-major [n, k] Float64Arrays.
  */
+import { eye } from "../core/matrix.js";
 
 /** A linear map ℝⁿ → ℝⁿ applied to k columns at once. */
 export interface LinOp {
@@ -214,8 +215,5 @@ export class ShiftOp implements LinOp {
 
 /** The dense matrix [n, n] of a LinOp (applies it to the identity). */
 export function toDense(op: LinOp): Float64Array {
-  const n = op.n;
-  const I = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) I[i * n + i] = 1;
-  return op.apply(I, n);
+  return op.apply(eye(op.n), op.n);
 }

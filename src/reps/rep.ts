@@ -9,7 +9,7 @@
  */
 import { ConfigError } from "../core/errors.js";
 import type { Group } from "../groups/group.js";
-import { inverse } from "../groups/matrix.js";
+import { inverse } from "../core/matrix.js";
 import { BlockDiagOp, DenseOp, KronOp, KronSumOp, ScaledIdentityOp, ScaledTransposeOp, toDense, type LinOp } from "./linop.js";
 
 /** A representation of `G` on ℝ^size. Immutable; compare with `key`. */

@@ -11,9 +11,11 @@
  */
 import { ConfigError, NoetherError, ShapeError, fmtShape } from "../core/errors.js";
 import { ShiftOp, toDense, type LinOp } from "../reps/linop.js";
+import { summandLayout } from "../reps/layout.js";
 import { TensorRep, tensorProduct, type Rep } from "../reps/rep.js";
 
-import { iterativeNullspace, psdNullspace } from "./linalg.js";
+import { iterativeNullspace, psdNullspace } from "../core/linalg.js";
+import { eye } from "../core/matrix.js";
 
 /** Solver settings. */
 export interface SolveOptions {
@@ -165,9 +167,7 @@ export function invariantSubspace(R: Rep, opts: SolveOptions = {}): InvariantSub
   const ops = constraintOps(R);
   let out: InvariantSubspace;
   if (ops.length === 0) {
-    const I = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) I[i * n + i] = 1;
-    out = { rep: R, basis: I, size: n, rank: n, method: "trivial", ms: performance.now() - t0, residual: 0 };
+    out = { rep: R, basis: eye(n), size: n, rank: n, method: "trivial", ms: performance.now() - t0, residual: 0 };
   } else {
     const method = opts.method === undefined || opts.method === "auto" ? (n <= (opts.denseMaxSize ?? 1200) ? "dense" : "iterative") : opts.method;
     let q: Float64Array;
@@ -239,36 +239,6 @@ export interface EquivariantBasis {
   toDense(): Float64Array;
 }
 
-interface TypeGroup {
-  rep: Rep;
-  offsets: number[];
-}
-
-function groupSummands(rep: Rep): TypeGroup[] {
-  const out = new Map<string, TypeGroup>();
-  let off = 0;
-  for (const s of rep.summands()) {
-    const k = s.structure;
-    let g = out.get(k);
-    if (g === undefined) {
-      g = { rep: s, offsets: [] };
-      out.set(k, g);
-    }
-    g.offsets.push(off);
-    off += s.size;
-  }
-  return [...out.values()];
-}
-
-function indexOf(g: TypeGroup): Int32Array {
-  const sz = g.rep.size;
-  const idx = new Int32Array(g.offsets.length * sz);
-  g.offsets.forEach((o, a) => {
-    for (let i = 0; i < sz; i++) idx[a * sz + i] = o + i;
-  });
-  return idx;
-}
-
 /**
  * The equivariant basis of Hom(repIn, repOut) (maps W [nOut, nIn] with W ρ_in(g) = ρ_out(g) W),
  * computed in float64 and cached by (repIn.key, repOut.key). Throws a NoetherError
@@ -281,23 +251,23 @@ export function equivariantBasis(repIn: Rep, repOut: Rep, opts: SolveOptions = {
   const hit = basisCache.get(cacheKey);
   if (hit !== undefined) return hit;
   const t0 = performance.now();
-  const ins = groupSummands(repIn);
-  const outs = groupSummands(repOut);
+  const ins = summandLayout(repIn).groups;
+  const outs = summandLayout(repOut).groups;
   const blocks: HomBlock[] = [];
   let offset = 0;
   for (const go of outs)
     for (const gi of ins) {
       const sol = invariantSubspace(tensorProduct(go.rep, gi.rep.dual()), opts);
       if (sol.rank === 0) continue;
-      const m = go.offsets.length;
-      const n = gi.offsets.length;
+      const m = go.count;
+      const n = gi.count;
       blocks.push({
         outRep: go.rep,
         inRep: gi.rep,
         mOut: m,
         nIn: n,
-        outIndex: indexOf(go),
-        inIndex: indexOf(gi),
+        outIndex: go.index,
+        inIndex: gi.index,
         basis: sol.basis,
         rank: sol.rank,
         offset,

@@ -1,3 +1,3 @@
 /** Equivariance constraint → basis (cached, float64), used by EMLP and by learned groups. */
 export * from "./basis.js";
-export { jacobiEigh, orthonormalize, psdNullspace, iterativeNullspace, type IterativeOptions } from "./linalg.js";
+export { jacobiEigh, orthonormalize, psdNullspace, iterativeNullspace, type IterativeOptions } from "../core/linalg.js";

@@ -17,6 +17,7 @@ import { Array as JArray, numpy as np, type DType } from "../jax.js";
 import { CheckpointError, fmtShape } from "../core/errors.js";
 import { flattenWithPaths, unflattenWithPaths, type Params } from "../core/tree.js";
 import type { OptState } from "./optim.js";
+import { fromHost } from "../core/host.js";
 
 /** Bookkeeping stored with a checkpoint (JSON-serialisable). */
 export interface CheckpointMeta {
@@ -248,7 +249,7 @@ function tensorArray(bytes: Uint8Array, dataStart: number, t: TensorInfo): JArra
   const buf = bytes.slice(dataStart + t.begin, dataStart + t.end).buffer;
   const data =
     t.dtype === "F32" ? new Float32Array(buf) : t.dtype === "F64" ? new Float64Array(buf) : t.dtype === "I32" ? new Int32Array(buf) : new Uint32Array(buf);
-  return np.array(data, { shape: t.shape, dtype: FROM_SAFE[t.dtype].dtype });
+  return fromHost(data, t.shape, { dtype: FROM_SAFE[t.dtype].dtype });
 }
 
 /**

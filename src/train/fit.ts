@@ -22,6 +22,7 @@ import type { CheckpointMeta, CheckpointState } from "./checkpoint.js";
 import { lossByName, modelLoss, type Loss, type LossFn } from "./losses.js";
 import { constant, type OptState, type Optimizer, type Schedule } from "./optim.js";
 import { makeTrainStep } from "./step.js";
+import { indexArray } from "../core/host.js";
 
 /** One epoch of history (epoch is 1-based: the number of epochs completed). */
 export interface EpochRecord {
@@ -318,7 +319,7 @@ export async function fit<P extends Params = Params>(opts: FitOptions<P>): Promi
           break epochLoop;
         }
         const idx = order.subarray(k * effBatch, Math.min(n, (k + 1) * effBatch));
-        const idxArr = np.array(idx, { dtype: np.int32 });
+        const idxArr = indexArray(idx);
         const xb = np.take(opts.data.x.ref, idxArr.ref, 0);
         const yb = np.take(opts.data.y.ref, idxArr, 0);
         const t = stepCount + 1;

@@ -1,8 +1,8 @@
 /**
- * Regression losses. Each takes `pred` and `target` of the same shape, consumes both, and
- * returns a 0-d array (the mean over all entries).
+ * Losses. Each takes `pred` and `target` of the same shape, consumes both, and returns a 0-d
+ * array: regression losses the mean over all entries, `softmaxCrossEntropy` the mean over the batch.
  */
-import { numpy as np, type Array as JArray } from "../jax.js";
+import { nn, numpy as np, type Array as JArray } from "../jax.js";
 import { ConfigError, ShapeError, fmtShape } from "../core/errors.js";
 import type { Params } from "../core/tree.js";
 import type { Module } from "../nn/module.js";
@@ -13,13 +13,18 @@ export type Loss = (pred: JArray, target: JArray) => JArray;
 /** A loss on parameters: (params, x, y) → 0-d array; consumes all three. */
 export type LossFn<P extends Params = Params> = (params: P, x: JArray, y: JArray) => JArray;
 
-function diff(name: string, pred: JArray, target: JArray): JArray {
+/** Throws a ShapeError (releasing both) unless pred and target have the same shape. */
+function sameShape(name: string, pred: JArray, target: JArray): void {
   if (pred.shape.length !== target.shape.length || pred.shape.some((d, i) => d !== target.shape[i])) {
     const [a, b] = [pred.shape, target.shape];
     pred.dispose();
     target.dispose();
     throw new ShapeError(`${name}: prediction shape ${fmtShape(a)} differs from target shape ${fmtShape(b)}`);
   }
+}
+
+function diff(name: string, pred: JArray, target: JArray): JArray {
+  sameShape(name, pred, target);
   return pred.sub(target);
 }
 
@@ -42,6 +47,30 @@ export function huber(delta = 1): Loss {
     const lin = a.ref.sub(0.5 * delta).mul(delta);
     return np.mean(np.where(a.less(delta), quad, lin));
   };
+}
+
+/**
+ * L1 with a logarithmic tail: per entry |e| for |e| ≤ cap, cap·(1 + ln(|e|/cap)) above, so an
+ * entry's gradient is sign(e)·min(1, cap/|e|). Rare huge errors (e.g. an LNN's training states
+ * where ∂²L/∂q̇² is near singular, q̈ ∝ M⁻¹) then cannot dominate a step, while a start with every
+ * error above `cap` still trains (a hard cap, min(|e|, cap), has zero gradient there).
+ */
+export function cappedL1(pred: JArray, target: JArray, cap: number): JArray {
+  if (!(Number.isFinite(cap) && cap > 0)) {
+    pred.dispose();
+    target.dispose();
+    throw new ConfigError(`cappedL1: cap must be a finite number > 0, got ${cap}`);
+  }
+  const a = np.absolute(diff("cappedL1", pred, target));
+  const big = np.maximum(a.ref, cap);
+  return np.mean(np.minimum(a, cap).add(np.log(big.mul(1 / cap)).mul(cap)));
+}
+
+/** Mean softmax cross-entropy of logits [B, K] against one-hot (or soft) targets [B, K]. */
+export function softmaxCrossEntropy(logits: JArray, target: JArray): JArray {
+  sameShape("softmaxCrossEntropy", logits, target);
+  const B = logits.shape[0]!;
+  return np.sum(nn.logSoftmax(logits, -1).mul(target)).mul(-1 / B);
 }
 
 /** Loss by name: "mse" | "l1" | "huber" (δ = 1). */

@@ -1,33 +1,23 @@
 /**
- * The rotated-MNIST networks of Cohen & Welling (2016) on one code path: Z2CNN (group "z2",
+ * The rotated-MNIST networks of Cohen & Welling (2016) on one code path: Z2CNN (group p1,
  * ordinary convolutions), P4CNN and P4MCNN. Layout: a first 3×3 layer (lifting for p4/p4m),
  * a second 3×3 layer followed by 2×2 max-pool, `depth` more 3×3 layers, each with group batch
  * norm + ReLU, and a last layer whose kernel covers the remaining map (4×4 at 28×28) giving
  * `classes` channels at 1×1; the logits are the max over the group axis (invariant for p4/p4m).
  * "Valid" convolutions throughout: 28 → 26 → 24 → 12 → 10 → 8 → 6 → 4 → 1.
  */
-import { numpy as np, tree, type Array as JArray } from "../jax.js";
-import { ConfigError, ShapeError, fmtShape } from "../core/errors.js";
-import { splitKey } from "../core/rng.js";
-import type { Params } from "../core/tree.js";
-import type { Module } from "../nn/module.js";
-import {
-  groupBatchNorm,
-  groupConv,
-  groupPool,
-  initBatchNorm,
-  liftingConv,
-  maxPool2,
-  type BatchNormParams,
-  type ConvImpl,
-  type GConvLayer,
-  type GConvParams,
-  type PlaneGroup,
-} from "./gconv.js";
+import { numpy as np, tree, type Array as JArray } from "../../jax.js";
+import { ConfigError, ShapeError, fmtShape } from "../../core/errors.js";
+import { splitKey } from "../../core/rng.js";
+import type { Params } from "../../core/tree.js";
+import type { Module } from "../../nn/module.js";
+import type { PlaneGroup } from "../../groups/plane.js";
+import { groupConv, liftingConv, type ConvImpl, type GConvLayer, type GConvParams } from "./conv.js";
+import { groupBatchNorm, groupPool, initBatchNorm, maxPool2, type BatchNormParams } from "./features.js";
 
 /** Options of `gcnn`. */
 export interface GCNNOptions {
-  /** Channels per group element (default 20 for z2, 10 for p4, 7 for p4m: comparable parameter counts). */
+  /** Channels per group element (default 20 for p1, 10 for p4, 7 for p4m: comparable parameter counts). */
   channels?: number;
   /** Input side length (default 28); must leave an even map before the pool. */
   size?: number;
@@ -57,7 +47,7 @@ export interface GCNN extends Module<GCNNParams> {
   features(params: GCNNParams, x: JArray, layer: number): JArray;
 }
 
-/** Default channels per group element for comparable parameter counts (z2 20, p4 10, p4m 7). */
+/** Default channels per group element for comparable parameter counts (p1 20, p4 10, p4m 7). */
 export function defaultChannels(group: PlaneGroup): number {
   return group.order === 1 ? 20 : group.order === 4 ? 10 : 7;
 }

@@ -2,7 +2,7 @@
  * Small dense float64 matrix helpers on the host (row-major Float64Array), used by groups,
  * representations and the constraint solver. No jax-js here: these run at build time.
  */
-import { NoetherError } from "../core/errors.js";
+import { NoetherError } from "./errors.js";
 
 /** The n×n identity, row-major. */
 export function eye(n: number): Float64Array {
@@ -106,6 +106,25 @@ export function solve(a: Float64Array, b: Float64Array, n: number, m: number, wh
     }
   }
   return X;
+}
+
+/** |det| of a row-major n×n host matrix by Gaussian elimination with partial pivoting. */
+export function absDet(a: Float64Array, n: number): number {
+  const m = Float64Array.from(a);
+  let det = 1;
+  for (let c = 0; c < n; c++) {
+    let piv = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r * n + c]!) > Math.abs(m[piv * n + c]!)) piv = r;
+    const v = m[piv * n + c]!;
+    if (v === 0 || !Number.isFinite(v)) return v === 0 ? 0 : NaN;
+    if (piv !== c) for (let k = 0; k < n; k++) [m[c * n + k], m[piv * n + k]] = [m[piv * n + k]!, m[c * n + k]!];
+    det *= v;
+    for (let r = c + 1; r < n; r++) {
+      const f = m[r * n + c]! / v;
+      for (let k = c; k < n; k++) m[r * n + k] = m[r * n + k]! - f * m[c * n + k]!;
+    }
+  }
+  return Math.abs(det);
 }
 
 /** A⁻¹ for A [n,n] (throws a NoetherError naming `what` when singular). */

@@ -3,14 +3,14 @@
  * symmetric matrices, modified Gram–Schmidt, and two nullspace methods for a PSD Gram matrix
  * CᵀC — dense pivoted Cholesky, and Chebyshev-filtered subspace iteration driven by matvecs.
  */
-import { NoetherError } from "../core/errors.js";
-import { hostNormal, hostRng } from "../core/rng.js";
+import { NoetherError } from "./errors.js";
+import { hostNormal, hostRng } from "./rng.js";
+import { eye } from "./matrix.js";
 
 /** Eigen-decomposition of a symmetric [n,n] matrix by cyclic Jacobi: values ascending, vectors as columns [n,n]. */
 export function jacobiEigh(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
   const A = Float64Array.from(a);
-  const Vm = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) Vm[i * n + i] = 1;
+  const Vm = eye(n);
   for (let sweep = 0; sweep < 100; sweep++) {
     let off = 0;
     let tot = 0;
@@ -304,4 +304,40 @@ function chebFilter(
     cur = next;
   }
   return cur;
+}
+
+/**
+ * An orthogonal row-major [rows, cols] matrix (orthonormal columns if rows ≥ cols, else rows)
+ * from max·min standard normal draws: Gram–Schmidt (QR, signs of diag R) of the Gaussian
+ * [max, min] matrix, transposed when rows < cols — PyTorch's orthogonal_ construction.
+ */
+export function orthogonalMatrix(normals: Float64Array, rows: number, cols: number): Float64Array {
+  const big = Math.max(rows, cols);
+  const small = Math.min(rows, cols);
+  const q = gramSchmidt(normals, big, small); // [big, small]
+  if (rows >= cols) return q;
+  const out = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[i * cols + j] = q[j * small + i]!;
+  return out;
+}
+
+/**
+ * Modified Gram–Schmidt on the columns of a row-major [rows, cols] matrix (rows ≥ cols),
+ * returning Q with orthonormal columns; column signs follow sign(diag R) as in a QR.
+ */
+export function gramSchmidt(a: Float64Array, rows: number, cols: number): Float64Array {
+  const q = Float64Array.from(a);
+  for (let j = 0; j < cols; j++) {
+    for (let k = 0; k < j; k++) {
+      let dot = 0;
+      for (let i = 0; i < rows; i++) dot += q[i * cols + k]! * q[i * cols + j]!;
+      for (let i = 0; i < rows; i++) q[i * cols + j]! -= dot * q[i * cols + k]!;
+    }
+    let norm = 0;
+    for (let i = 0; i < rows; i++) norm += q[i * cols + j]! ** 2;
+    norm = Math.sqrt(norm);
+    if (norm === 0) throw new Error("gramSchmidt: rank-deficient matrix");
+    for (let i = 0; i < rows; i++) q[i * cols + j]! /= norm;
+  }
+  return q;
 }
