@@ -1,8 +1,9 @@
 /**
  * The README's API example, runnable: `npx tsx examples/quickstart.ts`.
- * (In an installed package, import from "noether" and "noether/testing" instead of ../src.)
+ * (In an installed package, import from "noether", "noether/core" and "noether/testing" instead of ../src.)
  */
-import { adam, castTree, EMLP, fit, fromHost, hostNormal, hostRng, initEngine, makeKey, MLP, numpy as np, O, repAction, Scalar, tree, V, type Array as JArray } from "../src/index.js";
+import { adam, castTree, EMLP, fit, fromHost, initEngine, makeKey, MLP, numpy as np, O, repAction, Scalar, tree, V, type Array as JArray } from "../src/index.js";
+import { hostNormal, hostRng } from "../src/core/index.js";
 import { assertEquivariant, gradcheck } from "../src/testing/index.js";
 
 await initEngine(); // wasm in Node, WebGPU in a capable browser; float32 by default

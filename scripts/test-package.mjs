@@ -79,8 +79,8 @@ try {
 
   // 2. The quick start from the repository's sources: the reference output.
   const example = readFileSync(join(root, "examples", "quickstart.ts"), "utf8");
-  const asPackage = example.replace(/"\.\.\/src\/index\.js"/g, '"noether"').replace(/"\.\.\/src\/testing\/index\.js"/g, '"noether/testing"');
-  if (asPackage.includes("../src/")) throw new Error("examples/quickstart.ts imports from ../src/ paths other than the two entry points");
+  const asPackage = example.replace(/"\.\.\/src\/index\.js"/g, '"noether"').replace(/"\.\.\/src\/(\w+)\/index\.js"/g, '"noether/$1"');
+  if (asPackage.includes("../src/")) throw new Error("examples/quickstart.ts imports from ../src/ paths other than the package's entry points");
   const repoOut = run(process.execPath, ["--import", "tsx", "examples/quickstart.ts"], { cwd: root });
 
   for (const mode of ["--ignore-scripts", "with scripts"]) {

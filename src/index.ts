@@ -1,9 +1,12 @@
 /**
- * noether — neural networks that respect symmetries, on jax-js.
- * Core entry point: runs in Node and in the browser.
+ * noether — neural networks that respect symmetries, on jax-js. Runs in Node and in the browser.
+ *
+ * The top level holds what everyone uses; each family has its own entry point with the rest:
+ * noether/jax (the whole engine), noether/core, noether/nn, noether/train, noether/physics,
+ * noether/groups, noether/reps, noether/solve, noether/emlp, noether/gcnn, noether/data,
+ * noether/testing, and noether/node (Node only: checkpoint files).
  */
-// The engine's everyday names, from the one (patched) engine noether computes with; the whole
-// engine API is `noether/jax`.
+// The engine's everyday names, from the one (patched) engine noether computes with.
 export {
   Array,
   blockUntilReady,
@@ -28,28 +31,20 @@ export {
   type Device,
   type JsTree,
 } from "./jax.js";
-export * from "./core/engine.js";
-export * from "./core/errors.js";
-export * from "./core/tree.js";
-export * from "./core/rng.js";
-export * from "./nn/activations.js";
-export * from "./nn/init.js";
-export * from "./nn/layers.js";
-export * from "./nn/input-derivs.js";
-export * from "./core/host.js";
-export type * from "./nn/module.js";
-export * from "./train/index.js";
-export * from "./physics/fields.js";
-export * from "./core/expm.js";
-export * from "./groups/index.js";
-export * from "./reps/index.js";
-export * from "./solve/index.js";
-export * from "./physics/systems.js";
-export * from "./physics/integrators.js";
-export * from "./physics/rollout.js";
-export * from "./physics/canonical.js";
-export * from "./data/trajectories.js";
-export * from "./data/emlp-synthetic.js";
-export * from "./data/rotmnist.js";
-export * from "./layers/emlp/index.js";
-export * from "./layers/gcnn/index.js";
+export { EngineError } from "./core/canary.js";
+export { getFloatDtype, initEngine, setFloatDtype, type EngineInfo, type EngineOptions, type FloatDtype } from "./core/engine.js";
+export { CheckpointError, ConfigError, NoetherError, NonFiniteError, ShapeError } from "./core/errors.js";
+export { castTree, fromHost, toFloat64 } from "./core/host.js";
+export { makeKey, splitKey } from "./core/rng.js";
+export type { Params } from "./core/tree.js";
+export { C, Dihedral, GL, Lorentz, O, O13, S, SL, SO, SO13p, SU, Sp, Translations, Trivial, U, Z, customGroup, directProduct } from "./groups/catalog.js";
+export { makeGroup, type Group } from "./groups/group.js";
+export { EMLP, type EMLPOptions } from "./layers/emlp/model.js";
+export { Linear, MLP, type MLPOptions, type MLPParams } from "./nn/layers.js";
+export type { Module, RepModule } from "./nn/module.js";
+export { repAction } from "./reps/action.js";
+export { Rep, Scalar, T, V, directSum, tensorProduct } from "./reps/rep.js";
+export { equivariantBasis, type EquivariantBasis } from "./solve/basis.js";
+export { fit, type FitOptions, type FitResult } from "./train/fit.js";
+export { l1, mse } from "./train/losses.js";
+export { adam, adamw, constant, cosine, oneCycle, sgd } from "./train/optim.js";

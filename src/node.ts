@@ -1,5 +1,5 @@
 /**
- * noether/node — the Node-only side: checkpoint files (atomic writes).
- * Everything else is in the core entry (`noether`), which runs in browsers too.
+ * noether/node — the Node-only side: checkpoint files (atomic writes, validated loads, any
+ * safetensors file). Everything else is in the other entry points, which run in browsers too.
  */
-export * from "./node/checkpoint-file.js";
+export { loadCheckpoint, loadSafetensors, saveCheckpoint } from "./node/checkpoint-file.js";

@@ -11,7 +11,7 @@ test("README quickstart block equals examples/quickstart.ts (import paths aside)
   assert.ok(m, "README has a <!-- quickstart --> ts block");
   const example = readFileSync("examples/quickstart.ts", "utf8");
   const body = example.slice(example.indexOf("\nimport ") + 1);
-  const asPackage = body.replace(/"\.\.\/src\/index\.js"/g, '"noether"').replace(/"\.\.\/src\/testing\/index\.js"/g, '"noether/testing"');
+  const asPackage = body.replace(/"\.\.\/src\/index\.js"/g, '"noether"').replace(/"\.\.\/src\/(\w+)\/index\.js"/g, '"noether/$1"');
   assert.equal(m[1], asPackage);
 });
 

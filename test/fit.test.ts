@@ -10,9 +10,9 @@ import { hostRng, makeKey } from "../src/core/rng.js";
 import type { Params } from "../src/core/tree.js";
 import { MLP } from "../src/nn/layers.js";
 import { loadCheckpoint, saveCheckpoint } from "../src/node/checkpoint-file.js";
+import { epochOrder } from "../src/train/fit.js";
 import {
   adam,
-  epochOrder,
   fit,
   makeTrainStep,
   modelLoss,

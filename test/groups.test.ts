@@ -7,10 +7,8 @@ import { expm, expmHost } from "../src/core/expm.js";
 import { fromHost, toFloat64 } from "../src/core/host.js";
 import { hostRng } from "../src/core/rng.js";
 import { gradcheck } from "../src/testing/gradcheck.js";
-import {
-  C, customGroup, Dihedral, directProduct, GL, Lorentz, MINKOWSKI, O, O13, S, SL, SO, SO13p, Sp, SU, Translations, Trivial, Z,
-  eye, matmul, transpose, type Group,
-} from "../src/groups/index.js";
+import { C, customGroup, Dihedral, directProduct, GL, Lorentz, MINKOWSKI, O, O13, S, SL, SO, SO13p, Sp, SU, Translations, Trivial, U, Z, type Group } from "../src/groups/index.js";
+import { eye, matmul, transpose } from "../src/core/matrix.js";
 
 await initEngine();
 
@@ -116,6 +114,8 @@ test("every group: D, M, d as documented; sampled elements satisfy the defining 
     [SO13p(), 4, 6, 0, (g) => formErr(g, MINKOWSKI, 4) / (1 + Math.abs(g[0]!)) + Math.abs(det(g, 4) - 1) + (g[0]! >= 1 ? 0 : 1)],
     [O13(), 4, 6, 2, (g) => formErr(g, MINKOWSKI, 4) / (1 + Math.abs(g[0]!))],
     [SU(2), 4, 3, 0, (g) => formErr(g, eye(4), 4) + maxDiff(matmul(g, J(2), 4, 4, 4), matmul(J(2), g, 4, 4, 4)) + Math.abs(det(g, 4) - 1)],
+    [U(2), 4, 4, 0, (g) => formErr(g, eye(4), 4) + maxDiff(matmul(g, J(2), 4, 4, 4), matmul(J(2), g, 4, 4, 4))],
+    [U(1), 2, 1, 0, (g) => formErr(g, eye(2), 2)],
     [SU(3), 6, 8, 0, (g) => formErr(g, eye(6), 6) + maxDiff(matmul(g, J(3), 6, 6, 6), matmul(J(3), g, 6, 6, 6))],
     [Translations(2), 3, 2, 0, (g) => maxDiff([g[0]!, g[1]!, g[3]!, g[4]!, g[6]!, g[7]!, g[8]!], [1, 0, 0, 1, 0, 0, 1])],
     [Z(5), 5, 0, 1, (g) => formErr(g, eye(5), 5)],

@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { ConfigError } from "../src/core/errors.js";
 import { expmHost } from "../src/core/expm.js";
 import { hostNormal, hostRng } from "../src/core/rng.js";
-import {
-  C, Dihedral, directProduct, O, O13, S, SL, SO, SO13p, Sp, SU, Translations, Z, inverse, kron, matmul, transpose, type Group,
-} from "../src/groups/index.js";
+import { C, Dihedral, directProduct, O, O13, S, SL, SO, SO13p, Sp, SU, Translations, Z, type Group } from "../src/groups/index.js";
+import { inverse, kron, matmul, transpose } from "../src/core/matrix.js";
+import { GROUPS } from "./support.js";
 import { Scalar, T, trivial, V, customRep, type Rep } from "../src/reps/index.js";
 
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
@@ -19,9 +19,7 @@ const maxAbs = (a: ArrayLike<number>) => {
   return m;
 };
 
-const groups: Group[] = [
-  SO(3), O(3), SL(2), Sp(1), SO13p(), O13(), SU(2), Translations(2), Z(3), C(4), Dihedral(3), S(3), directProduct(SO(2), Z(2)),
-];
+const groups = GROUPS;
 
 /** A composite rep exercising sum, tensor, dual and trivial parts (size d + d² + 1 + d²). */
 const composite = (G: Group): Rep => V(G).sum(V(G).tensor(V(G).dual()), Scalar(G), T(0, 2, G));

@@ -12,7 +12,6 @@
  *   an error naming each missing fix, before any user computation runs on it.
  *
  * Runs unchanged in Node and in the browser: nothing here imports a Node-only module.
- * Node-only extras (the worker_threads pool) are installed by `noether/node` before this runs.
  */
 import * as jax from "../jax.js";
 import type { DType, Device } from "../jax.js";

@@ -10,11 +10,6 @@ import { NoetherError } from "./errors.js";
 /** A parameter tree: nested plain objects/arrays whose leaves are jax-js Arrays. */
 export type Params = JsTree<JArray>;
 
-export const treeRef = tree.ref;
-export const treeDispose = tree.dispose;
-export const treeMap = tree.map;
-export const treeLeaves = tree.leaves;
-
 /**
  * Flattens a tree into `[path, leaf]` pairs with dotted paths (`"layers.0.w"`), in a stable
  * order (object keys sorted). Borrows the leaves: nothing is consumed.

@@ -119,6 +119,15 @@ export function SU(n: number): Group {
   return makeGroup({ name: `SU(${n})`, d, lieAlgebra: out });
 }
 
+/** U(n) acting on ℂⁿ ≅ ℝ^{2n} as SU(n) does: su(n) plus the central generator i·I; D = n². */
+export function U(n: number): Group {
+  checkN("U(n)", n, 1);
+  const su = n > 1 ? SU(n) : null;
+  const center = unit(2 * n, Array.from({ length: n }, (_, i) => [[i, n + i, -1], [n + i, i, 1]] as [number, number, number][]).flat());
+  const algebra = su === null ? [center] : [...Array.from({ length: su.D }, (_, k) => su.lieGenerator(k)), center];
+  return makeGroup({ name: `U(${n})`, d: 2 * n, lieAlgebra: algebra });
+}
+
 /** Translations of ℝⁿ as affine matrices [[I, t], [0, 1]] of size (n+1)×(n+1); generators E_{i,n}. Acts on [x; 1]. */
 export function Translations(n: number): Group {
   checkN("Translations(n)", n, 1);

@@ -1,5 +1,5 @@
 /**
- * Groups as data (DESIGN principle 2): a matrix group acting on ℝ^d is given by a Lie algebra
+ * Groups as data: a matrix group acting on ℝ^d is given by a Lie algebra
  * basis [D,d,d] and discrete generators [M,d,d]. Sampling, constraints and tests derive from these.
  */
 import { ConfigError, NoetherError, ShapeError, fmtShape } from "../core/errors.js";

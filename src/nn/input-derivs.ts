@@ -3,7 +3,7 @@
  * and selected Hessian columns with respect to the *input*, propagated layer by layer in
  * closed form (no nested autodiff). One level of autodiff on top of these gives parameter
  * gradients of losses built from input derivatives — the fast route for HNN/LNN training
- * (see ../../shared/notes: nested autodiff in jax-js is 10–40× slower and builds [B,H,H]).
+ * (nested autodiff in jax-js measured 10–40× slower here, building [B,H,H] tensors: bench/README.md, hnn-step and lnn-step).
  *
  * Notation for a network with hidden layers l = 0..L−1:
  *   z_l = h_{l−1} W_l + b_l,  h_l = σ(z_l),  f = h_{L−1} w_out + b_out   (h_{−1} = x)

@@ -1,5 +1,5 @@
 /**
- * Representations as immutable values (DESIGN principle 3). A Rep of a group G is a vector
+ * Representations as immutable values. A Rep of a group G is a vector
  * space ℝⁿ with ρ(g) [n,n] for g ∈ G and dρ(A) [n,n] for A in the Lie algebra, a canonical
  * `key` (structure + group key) for caching, and combinators `sum`, `tensor`, `dual`, `pow`.
  *

@@ -1,3 +1,15 @@
-/** Equivariance constraint → basis (cached, float64), used by EMLP and by learned groups. */
-export * from "./basis.js";
-export { jacobiEigh, orthonormalize, psdNullspace, iterativeNullspace, type IterativeOptions } from "../core/linalg.js";
+/**
+ * noether/solve — the equivariance constraint → an orthonormal basis of the equivariant maps
+ * (float64, cached by representation key), used by EMLP and by learned groups alike.
+ */
+export {
+  clearSolveCache,
+  equivariantBasis,
+  equivariantProjector,
+  invariantSubspace,
+  solveCacheStats,
+  type EquivariantBasis,
+  type HomBlock,
+  type InvariantSubspace,
+  type SolveOptions,
+} from "./basis.js";

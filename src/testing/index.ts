@@ -1,6 +1,17 @@
 /**
- * noether/testing — the public test harness: equivariance, gradient checks, leak checks.
+ * noether/testing — the public test harness: equivariance in float64 with sampled or enumerated
+ * group elements, gradient checks against finite differences, leak checks.
  */
-export * from "./equivariance.js";
-export * from "./gradcheck.js";
-export * from "./leaks.js";
+export {
+  EquivarianceError,
+  assertEquivariant,
+  assertRepEquivariant,
+  equivarianceError,
+  repEquivarianceError,
+  type EquivarianceOptions,
+  type RepEquivarianceOptions,
+  type EquivarianceReport,
+  type HarnessGroup,
+} from "./equivariance.js";
+export { GradcheckError, gradcheck, type GradcheckOptions, type GradcheckReport, type HostArray, type HostTree } from "./gradcheck.js";
+export { LeakError, deviceMemory, expectNoLeaks, liveBufferCount, type DeviceMemory, type LeakReport } from "./leaks.js";

@@ -34,7 +34,7 @@ export interface EquivariantLinearParams {
  * - "projected" (default, as EMLP): a full weight per block, W = P·w with P = QQᵀ the orthogonal
  *   projector onto the equivariant maps. Same functions as "basis", but Adam's per-entry scaling
  *   then moves a basis direction spread over k entries ~√k times faster; EMLP's published
- *   results were trained this way (measured: our EMLPs under-fit with "basis", see emlp.ts).
+ *   results were trained this way (measured: our EMLPs under-fit with "basis", see src/experiments/emlp.ts and bench/README.md).
  * - "basis": the coefficients c of W = Σ cᵢQᵢ (fewest parameters: Σ m·n·r).
  */
 export type LinearParametrization = "projected" | "basis";
