@@ -6,6 +6,8 @@
  */
 import type { Array as JArray } from "../src/jax.js";
 import { C, customGroup, Dihedral, directProduct, GL, Lorentz, O, O13, S, SL, SO, SO13p, Sp, SU, Translations, U, Z, type Group } from "../src/groups/index.js";
+import { hostNormal, hostRng } from "../src/core/rng.js";
+import { groupFromGenerators, invariantFromGradients } from "../src/discovery/index.js";
 import { EMLP, EMLPBlock, EquivariantBilinear, EquivariantLinear, GatedNonlinearity, gated, residual } from "../src/layers/emlp/index.js";
 import { MLP } from "../src/nn/layers.js";
 import type { RepModule } from "../src/nn/module.js";
@@ -16,6 +18,13 @@ const rot = (t: number) => [
   [Math.cos(t), -Math.sin(t)],
   [Math.sin(t), Math.cos(t)],
 ];
+
+/** so(1,3) as discovery finds it: the nullspace of ∇(xᵀηx)·Lx = 0 at 64 random points, made a group. */
+function learnedLorentz(): Group {
+  const x = hostNormal(64 * 4, hostRng(17));
+  const g = x.map((v, i) => 2 * (i % 4 === 0 ? 1 : -1) * v);
+  return groupFromGenerators(invariantFromGradients(x, g, { n: 64, width: 4 }), { name: "learned-so(1,3)" });
+}
 
 /** Every group the equivariance tests run over. */
 export const GROUPS: readonly Group[] = [
@@ -38,6 +47,8 @@ export const GROUPS: readonly Group[] = [
   customGroup({ name: "custom-C6", discreteGenerators: [rot(Math.PI / 3)] }),
   // A non-orthogonal one-parameter group, as a learned generator would be.
   customGroup({ name: "learned-ish", lieAlgebra: [[[0, -1, 0.5], [1, 0, 0], [0, 0, 0]]] }),
+  // A group discovered from data, through the same code path as the textbook ones.
+  learnedLorentz(),
 ];
 
 /** Small test reps: in = V ⊕ 1, hidden = 2·1 ⊕ 2V ⊕ V⊗V*, out = V ⊕ 1. */

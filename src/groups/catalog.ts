@@ -215,6 +215,8 @@ export interface CustomGroupSpec {
   d?: number;
   /** Sampling scale of the Lie coefficients. */
   sampleScale?: number | ArrayLike<number>;
+  /** Tolerance of the group's constraint solves (approximate, e.g. learned, generators). */
+  solveTol?: number;
 }
 
 /**

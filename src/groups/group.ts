@@ -41,6 +41,13 @@ export interface Group {
   elements?(): Float64Array[];
   /** Printable form of an element (for harness reports). */
   describe(g: Float64Array): string;
+  /**
+   * Tolerance of the equivariance-constraint solves of this group's reps (solve/basis.ts; the
+   * solver's default 1e-5 when absent): a map survives when its constraint residual is at most
+   * this fraction of the constraint's scale. Learned, approximate generators set it to their
+   * error (discovery/group.ts).
+   */
+  readonly solveTol?: number;
 }
 
 /** What `makeGroup` needs: generators as flat stacks or lists of matrices (number[][] or Float64Array). */
@@ -54,6 +61,8 @@ export interface GroupSpec {
   sampleScale?: number | ArrayLike<number>;
   /** Maximum order enumerated by `elements()` (default 50000). */
   maxOrder?: number;
+  /** Tolerance of this group's constraint solves (see `Group.solveTol`). */
+  solveTol?: number;
 }
 
 /** Generators as a flat [K,d,d] stack, or a list of d×d matrices (nested arrays or flat row-major). */
@@ -168,7 +177,10 @@ export function makeGroup(spec: GroupSpec): Group {
       scale.set(Array.from(spec.sampleScale));
     }
   }
-  const key = `${name}#${fnv1a([Float64Array.of(d), lie.stack, disc.stack])}`;
+  if (spec.solveTol !== undefined && !(Number.isFinite(spec.solveTol) && spec.solveTol > 0 && spec.solveTol < 1)) {
+    throw new ConfigError(`group ${name}: solveTol must be a number in (0, 1), got ${spec.solveTol}`);
+  }
+  const key = `${name}#${fnv1a([Float64Array.of(d), lie.stack, disc.stack])}${spec.solveTol !== undefined ? `~${spec.solveTol}` : ""}`;
   const maxOrder = spec.maxOrder ?? 50000;
   const lieStack = lie.stack;
   const discStack = disc.stack;
@@ -218,6 +230,7 @@ export function makeGroup(spec: GroupSpec): Group {
       return g;
     },
     describe: (g) => fmtMatrix(g, d),
+    ...(spec.solveTol !== undefined ? { solveTol: spec.solveTol } : {}),
   };
   if (D === 0) {
     group.elements = () => {

@@ -21,7 +21,7 @@ import { eye } from "../core/matrix.js";
 export interface SolveOptions {
   /** Largest number of unknowns (size of out ⊗ in*) solved densely (default 1200). */
   denseMaxSize?: number;
-  /** Singular values below tol·σ_max count as zero (default 1e-5, as EMLP). */
+  /** Singular values below tol·σ_max count as zero (default: the group's solveTol, else 1e-5 as EMLP). */
   tol?: number;
   /** Force a method for every type pair ("auto" picks by size). */
   method?: "auto" | "dense" | "iterative";
@@ -163,7 +163,7 @@ export function invariantSubspace(R: Rep, opts: SolveOptions = {}): InvariantSub
       return out;
     }
   }
-  const tol = opts.tol ?? 1e-5;
+  const tol = opts.tol ?? R.G.solveTol ?? 1e-5;
   const ops = constraintOps(R);
   let out: InvariantSubspace;
   if (ops.length === 0) {
