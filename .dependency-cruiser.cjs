@@ -48,6 +48,8 @@ module.exports = {
     doNotFollow: { path: "node_modules" },
     tsConfig: { fileName: "tsconfig.json" },
     tsPreCompilationDeps: true,
+    // Resolve packages through their "exports" maps (csv-parse/sync, vega-lite).
+    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default"] },
     exclude: { path: "^(bench|test|examples)/" },
   },
 };

@@ -52,7 +52,7 @@ test("unknown command and unknown option exit non-zero and print usage", async (
   assert.match(opt.stderr, /unknown option '--bogus'/);
   assert.match(opt.stderr, /Usage: noether run/);
   assert.notEqual(name.code, 0);
-  assert.match(name.stderr, /unknown experiment "no-such-experiment"; available: mlp-fit/);
+  assert.match(name.stderr, /unknown experiment "no-such-experiment"; available: .*\bmlp-fit\b/);
   assert.equal(cmd.stdout + opt.stdout + name.stdout, "");
 });
 
@@ -77,6 +77,68 @@ test("run mlp-fit --quick --json: JSON last line, results.json, checkpoint and S
   // Progress goes to stderr as plain lines under --json, never to stdout.
   assert.match(r.stderr, /mlp-fit: \d+\/\d+ steps \(\d+%/);
   assert.doesNotMatch(r.stdout, /steps \(/);
+});
+
+test("describe prints the description, data sets and parameter table; --json as one line", async () => {
+  const [emlp, mlp, gcnn, bad] = await Promise.all([cli(["describe", "emlp-o5-invariant", "--json"]), cli(["describe", "mlp-fit"]), cli(["describe", "gcnn-rotmnist"]), cli(["describe", "nope"])]);
+  assert.equal(emlp.code, 0, emlp.stderr);
+  assert.match(emlp.stdout, /^emlp-o5-invariant: EMLP table/m);
+  assert.match(emlp.stdout, /^channels\s+int ≥ 1\s+384\s+EMLP hidden channels/m);
+  assert.match(emlp.stdout, /^schedule\s+string: constant\|cosine\s+constant\s/m);
+  const d = lastJson(emlp.stdout) as { name: string; dataSets: unknown; params: { name: string; kind: string; default: string }[] };
+  assert.equal(d.name, "emlp-o5-invariant");
+  assert.equal(d.dataSets, null);
+  assert.deepEqual(d.params.map((p) => p.name), ["models", "sizes", "channels", "maxSteps", "parametrization", "schedule", "warmup"]);
+  assert.deepEqual(d.params.find((p) => p.name === "channels"), { name: "channels", kind: "int", min: 1, default: "384", description: "EMLP hidden channels (uniformRep); the MLP baselines stay 384 wide" });
+  assert.equal(mlp.code, 0, mlp.stderr);
+  assert.match(mlp.stdout, /^parameters: none$/m);
+  assert.match(gcnn.stdout, /^data sets: mnist, fashion \(--data; default mnist\)$/m);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /unknown experiment "nope"; available: .*\bmlp-fit\b/);
+});
+
+test("run --param: valid values change the run (results.json config and rows)", { timeout: 120_000 }, async () => {
+  const out = join(tmp, "emlp-params");
+  const args = ["run", "emlp-o5-invariant", "--quick", "--json", "--out", out];
+  const r = await cli([...args, "--param", "models=emlp", "--param", "channels=16", "--param", "maxSteps=2", "--param", "sizes=100", "--param", "schedule=cosine"], 120_000);
+  assert.equal(r.code, 0, r.stderr);
+  const saved = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as { config: Record<string, unknown>; results: { model: string; trainSize: number; steps: number }[] };
+  assert.deepEqual(saved, lastJson(r.stdout));
+  assert.equal(saved.config.channels, 16);
+  assert.equal(saved.config.schedule, "cosine");
+  assert.equal(saved.config.epochs, "min(300000/N, 300), at most 2 steps");
+  assert.deepEqual(saved.results.map((x) => [x.model, x.trainSize, x.steps]), [["emlp", 100, 2]]);
+});
+
+test("run --param: invalid values and names are errors naming the parameter, the expectation and what was given", async () => {
+  const run = (...p: string[]) => cli(["run", "emlp-o5-invariant", "--quick", "--out", join(tmp, "never"), ...p.flatMap((x) => ["--param", x])]);
+  const cases: [string[], RegExp][] = [
+    [["channels=NaN"], /error: --param channels must be an integer ≥ 1, got "NaN"/],
+    [["channels=-3"], /error: --param channels must be an integer ≥ 1, got "-3"/],
+    [["channels=1.5"], /error: --param channels must be an integer ≥ 1, got "1.5"/],
+    [["warmup=abc"], /error: --param warmup must be a number in \[0, 0\.99\], got "abc"/],
+    [["schedule=linear"], /error: --param schedule must be one of constant, cosine, got "linear"/],
+    [["models=emlp,cnn"], /error: --param models must be a comma-separated list, each one of mlp, mlp-aug, emlp, got "emlp,cnn"/],
+    [["sizes=100,-1"], /error: --param sizes must be a comma-separated list of integers ≥ 1, got "100,-1"/],
+    [["width=3"], /error: emlp-o5-invariant has no parameter "width"; its parameters: models, sizes, channels, maxSteps, parametrization, schedule, warmup/],
+    [["channels"], /error: --param expects key=value, got "channels"/],
+    [["channels=16", "channels=32"], /error: --param channels is given more than once/],
+  ];
+  const runs = await Promise.all(cases.map(([p]) => run(...p)));
+  runs.forEach((r, i) => {
+    assert.equal(r.code, 1, `${cases[i]![0]}: exit code`);
+    assert.match(r.stderr.split("\n")[0]!, cases[i]![1]);
+    assert.equal(r.stdout, "");
+  });
+  assert.ok(!existsSync(join(tmp, "never")), "nothing is written before the parameters are valid");
+  const none = await cli(["run", "mlp-fit", "--param", "epochs=3"]);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /error: mlp-fit takes no --param \(it has no parameters\); got "epochs=3"/);
+  // Values handed over in code go through the same check when an experiment runs from the registry.
+  const { findExperiment } = await import("../src/experiments/index.js");
+  const opts = { quick: true, seed: 0, outDir: join(tmp, "never"), onProgress: () => {}, log: () => {} };
+  await assert.rejects(findExperiment("emlp-lorentz")!.run({ ...opts, params: { channels: 0 } }), /emlp-lorentz: parameter channels must be an integer ≥ 1, got 0/);
+  await assert.rejects(findExperiment("mlp-fit")!.run({ ...opts, params: { epochs: 3 } }), /mlp-fit takes no parameters; got "epochs"/);
 });
 
 test("bench mlp-step --json prints the documented shape", async () => {

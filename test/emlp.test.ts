@@ -267,11 +267,9 @@ test("emlp-o5-invariant runs end to end (tiny: 16 channels, 4 steps per model): 
   const { tmpdir } = await import("node:os");
   const { join } = await import("node:path");
   const { o5Task } = await import("../src/experiments/emlp.js");
-  process.env.NOETHER_EMLP_CHANNELS = "16";
-  process.env.NOETHER_EMLP_MAXSTEPS = "4";
   const outDir = mkdtempSync(join(tmpdir(), "noether-emlp-"));
   try {
-    const r = await o5Task.run({ quick: true, seed: 0, outDir, onProgress: () => {}, log: () => {} });
+    const r = await o5Task.run({ quick: true, seed: 0, outDir, onProgress: () => {}, log: () => {}, params: { channels: 16, maxSteps: 4 } });
     assert.equal(r.task, "emlp-o5-invariant");
     const rows = r.results as { model: string; group: string; trainSize: number; testMSE: number; finalTestMSE: number; valMSE: number; selectedStep: number; steps: number; equivarianceError: number }[];
     assert.deepEqual(rows.map((x) => x.model), ["mlp", "mlp-aug", "emlp"]);
@@ -291,8 +289,6 @@ test("emlp-o5-invariant runs end to end (tiny: 16 channels, 4 steps per model): 
     assert.ok(rows[0]!.equivarianceError > 1e-3, `mlp ${rows[0]!.equivarianceError}`);
     for (const f of ["results.json", "test-mse.svg", "checkpoint.safetensors"]) assert.ok(existsSync(join(outDir, f)), f);
   } finally {
-    delete process.env.NOETHER_EMLP_CHANNELS;
-    delete process.env.NOETHER_EMLP_MAXSTEPS;
     rmSync(outDir, { recursive: true, force: true });
   }
 });

@@ -21,7 +21,7 @@ import { makeTrainStep } from "../src/train/step.js";
 
 await initEngine();
 
-const quietOpts = (outDir: string): ExperimentOptions => ({ quick: true, seed: 0, outDir, onProgress: () => {}, log: () => {} });
+const quietOpts = (outDir: string): ExperimentOptions => ({ quick: true, seed: 0, outDir, onProgress: () => {}, log: () => {}, params: {} });
 
 test("rollout: rk4 and dopri5 follow the exact spring solution; energyOf is H", () => {
   const sys = massSpring(); // ω = 2

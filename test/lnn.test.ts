@@ -2,18 +2,20 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { grad, jit, numpy as np, tree, type Array as JArray } from "../src/jax.js";
 import { initEngine, withDevice } from "../src/core/engine.js";
-import { NonFiniteError } from "../src/core/errors.js";
+import { ConfigError, NonFiniteError, ShapeError } from "../src/core/errors.js";
 import { fromHost, toFloat64 } from "../src/core/host.js";
 import { hostNormal, hostRng, makeKey } from "../src/core/rng.js";
 import type { Params } from "../src/core/tree.js";
 import { doublePendulumSamples } from "../src/data/trajectories.js";
-import { cappedL1, convexInit, rolloutModel, wrapAngle } from "../src/experiments/lnn.js";
+import { convexInit } from "../src/nn/init.js";
 import { mlpInputDerivs } from "../src/nn/input-derivs.js";
 import { MLP, type MLPParams } from "../src/nn/layers.js";
 import { doublePendulumCanonical } from "../src/physics/canonical.js";
+import { wrapAngle } from "../src/physics/angles.js";
 import { lagrangianField, lagrangianFieldMLP } from "../src/physics/fields.js";
+import { rollout } from "../src/physics/rollout.js";
 import { doublePendulum } from "../src/physics/systems.js";
-import { l1 } from "../src/train/losses.js";
+import { cappedL1, l1 } from "../src/train/losses.js";
 import { adam } from "../src/train/optim.js";
 import { makeTrainStep, type TrainStepOutput } from "../src/train/step.js";
 
@@ -115,16 +117,22 @@ test("singular ∂²L/∂q̇² (L linear in q̇): clear NonFiniteError eagerly, 
     // With λ = 1: q̈ = (∂L/∂q − 0) / 1 = −q.
     assert.deepEqual(Array.from(out.subarray(2, 4)), [-0.1, -0.2]);
   });
-  // Under jit there is no eager check: the rollout reports the diverged trajectories instead of returning silent NaN.
-  const r = rolloutModel<Params>((_p, x) => lagrangianField(L)([], x), {}, Float64Array.from(xs), 4, { dt: 0.01, every: 2, records: 2 });
+  // Under jit (the params form runs a record's RK4 steps in one jit) there is no eager check: a
+  // rollout with onNonFinite "record" reports the diverged trajectories instead of silent NaN.
+  const field = (_p: Record<string, never>, x: JArray) => lagrangianField(L)([], x);
+  const r = rollout({ field, params: {} }, fromHost(xs, [2, 4]), { dt: 0.02, steps: 2, substeps: 2, method: "rk4", onNonFinite: "record" });
   assert.deepEqual(r.divergedAt, [1, 1]);
+  assert.deepEqual(Array.from(r.states.subarray(0, 4)), Array.from(Float32Array.from(xs.slice(0, 4))), "record 0 is x0 as the engine holds it");
+  for (let b = 0; b < 2; b++) assert.ok(r.states.subarray((b * 3 + 1) * 4, (b + 1) * 3 * 4).every(Number.isNaN), `trajectory ${b}: NaN from record 1`);
 });
 
 test("non-finite data and bad states are rejected", () => {
   const canon = doublePendulumCanonical(system);
   assert.throws(() => canon.toCanonicalHost([0, NaN, 1, 2]), NonFiniteError);
   assert.throws(() => fromHost([0, 1, Infinity, 3], [1, 4], { what: "train x", finite: true }), (e: unknown) => e instanceof NonFiniteError && /train x/.test((e as Error).message));
-  assert.throws(() => rolloutModel<Params>((_p, x) => x, {}, [1, 2, 3], 2, { dt: 0.1, every: 1, records: 1 }), /whole states of dimension 2/);
+  const id = { field: (_p: Record<string, never>, x: JArray) => x, params: {} };
+  assert.throws(() => rollout(id, fromHost([1, 2, 3], [3]), { dt: 0.1, steps: 1, method: "rk4" }), (e: unknown) => e instanceof ShapeError && /rollout: x0: expected shape \[\*, \*\]/.test((e as Error).message));
+  assert.throws(() => rollout(id, fromHost([1, 2], [1, 2]), { dt: 0.1, steps: 1, method: "dopri5" }), (e: unknown) => e instanceof ConfigError && /runs "rk4" only/.test((e as Error).message));
   assert.throws(() => lagrangianFieldMLP("softplus")({ layers: [] }, np.ones([2, 3])), /expected states of shape \[B, 2n\]/);
 });
 
@@ -153,6 +161,8 @@ test("cappedL1: L1 below the cap, logarithmic tail above it (gradient sign·cap/
   assert.ok(Math.abs(loss - want) < 1e-3, `loss ${loss} vs ${want}`);
   const g = Array.from(grad((p: JArray) => cappedL1(p, target.ref, 200))(np.array(predv, { shape: [2, 2] })).dataSync() as Float32Array);
   const gWant = [0.25, -0.25, (0.25 * 200) / 300, (-0.25 * 200) / 500];
-  g.forEach((v, i) => assert.ok(Math.abs(v - gWant[i]!) < 1e-6, `grad[${i}] ${v} vs ${gWant[i]}`));
+  g.forEach((v, i) => {
+    assert.ok(Math.abs(v - gWant[i]!) < 1e-6, `grad[${i}] ${v} vs ${gWant[i]}`);
+  });
   target.dispose();
 });

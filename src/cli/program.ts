@@ -13,9 +13,11 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { NoetherError } from "../core/errors.js";
-import { experiments, findExperiment } from "../experiments/index.js";
-import { flattenResults, type ExperimentResults } from "../experiments/types.js";
+import { CURATED_TOUR, experiments, findExperiment, userDataExperiments } from "../experiments/index.js";
+import { kindCell, parseParamArgs } from "../experiments/params.js";
+import { flattenResults, type ExperimentResults, type ParamValue, type UserData } from "../experiments/types.js";
 import type { Benchmark, BenchOutcome, BenchResult } from "./bench-types.js";
+import { discover, type DiscoverOptions } from "./discover.js";
 import { createProgress } from "./progress.js";
 import { writeReport, type ReportEntry } from "./report.js";
 
@@ -82,7 +84,7 @@ function resultsTable(results: ExperimentResults): string {
 
 async function runExperiment(
   name: string,
-  o: { quick: boolean; seed: number; outDir: string; json: boolean; data?: string },
+  o: { quick: boolean; seed: number; outDir: string; json: boolean; data?: string; params?: Record<string, ParamValue>; userData?: UserData },
   io: CliIO,
 ): Promise<ExperimentResults> {
   const exp = findExperiment(name);
@@ -97,6 +99,8 @@ async function runExperiment(
       onProgress: (e) => progress.update(e),
       log: (msg) => io.err(msg),
       ...(o.data !== undefined ? { data: o.data } : {}),
+      params: o.params ?? {},
+      ...(o.userData !== undefined ? { userData: o.userData } : {}),
     });
   } finally {
     progress.stop();
@@ -172,8 +176,9 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .description("list the experiments with one-line descriptions")
     .option("--json", "print the list as JSON on the last stdout line")
     .action((o: { json?: boolean }) => {
-      io.out(formatTable(["experiment", "description"], experiments.map((e) => [e.name, e.description])));
-      if (o.json) io.out(JSON.stringify(experiments.map((e) => ({ name: e.name, description: e.description }))));
+      const all = [...experiments, ...userDataExperiments];
+      io.out(formatTable(["experiment", "description"], all.map((e) => [e.name, e.description])));
+      if (o.json) io.out(JSON.stringify(all.map((e) => ({ name: e.name, description: e.description }))));
     });
 
   program
@@ -184,24 +189,105 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .addOption(new Option("--seed <n>", "random seed").argParser(parseIntArg("--seed", 0)).default(0))
     .option("--out <dir>", "output folder (default runs/<name>-<timestamp>/)")
     .option("--json", "print the results as one JSON object on the last stdout line")
-    .option("--data <set>", "data set, for experiments that offer several (e.g. gcnn-rotmnist: mnist, fashion)")
-    .action(async (name: string, o: { quick?: boolean; seed: number; out?: string; json?: boolean; data?: string }, cmd: Command) => {
+    .option("--data <set>", "data set, for experiments that offer several (e.g. gcnn-rotmnist: mnist, fashion); a CSV file for emlp-learned")
+    .option("--group <file>", "emlp-learned: the group.json written by `noether discover`")
+    .option("--target <col>", "emlp-learned: the target column of --data")
+    .option("--inputs <cols>", "emlp-learned: comma-separated input columns (default: the group file's, else all but the target)")
+    .addOption(new Option("--train <n>", "emlp-learned: the first N rows train, the rest test (default 80%)").argParser(parseIntArg("--train", 1)))
+    .addOption(
+      new Option("--param <key=value>", "set an experiment parameter (repeatable; `noether describe <name>` lists them)")
+        .argParser((v: string, prev: string[]) => [...prev, v])
+        .default([]),
+    )
+    .action(async (name: string, o: { quick?: boolean; seed: number; out?: string; json?: boolean; data?: string; param: string[]; group?: string; target?: string; inputs?: string; train?: number }, cmd: Command) => {
       const exp = findExperiment(name);
       if (exp === undefined) {
-        cmd.error(`error: unknown experiment ${JSON.stringify(name)}; available: ${experiments.map((e) => e.name).join(", ")}`);
+        cmd.error(`error: unknown experiment ${JSON.stringify(name)}; available: ${[...experiments, ...userDataExperiments].map((e) => e.name).join(", ")}`);
       }
-      if (o.data !== undefined && !(exp.dataSets ?? []).includes(o.data)) {
+      let userData: UserData | undefined;
+      const userOpts = (["group", "target", "inputs", "train"] as const).filter((k) => o[k] !== undefined);
+      if (exp.userData) {
+        for (const [k, v] of [["--data FILE.csv", o.data], ["--group FILE", o.group], ["--target COL", o.target]] as const) {
+          if (v === undefined || v === "") cmd.error(`error: ${name} runs on your data and needs ${k}`);
+        }
+        userData = { data: o.data!, group: o.group!, target: o.target!, ...(o.inputs !== undefined ? { inputs: o.inputs.split(",").map((c) => c.trim()) } : {}), ...(o.train !== undefined ? { train: o.train } : {}) };
+      } else if (userOpts.length > 0) {
+        cmd.error(`error: ${name} takes no --${userOpts[0]} option (only experiments on your own data do: ${userDataExperiments.map((e) => e.name).join(", ")})`);
+      }
+      if (!exp.userData && o.data !== undefined && !(exp.dataSets ?? []).includes(o.data)) {
         cmd.error(
           exp.dataSets
             ? `error: ${name} has no data set ${JSON.stringify(o.data)}; available: ${exp.dataSets.join(", ")}`
             : `error: ${name} takes no --data option (it has one built-in data set)`,
         );
       }
+      let params: Record<string, ParamValue> = {};
+      try {
+        params = parseParamArgs(name, exp.params, o.param);
+      } catch (e) {
+        cmd.error(`error: ${(e as Error).message}`);
+      }
       const outDir = resolve(o.out ?? `runs/${name}-${timestamp()}`);
-      const results = await runExperiment(name, { quick: o.quick ?? false, seed: o.seed, outDir, json: o.json ?? false, ...(o.data !== undefined ? { data: o.data } : {}) }, io);
+      const results = await runExperiment(
+        name,
+        { quick: o.quick ?? false, seed: o.seed, outDir, json: o.json ?? false, ...(o.data !== undefined && !exp.userData ? { data: o.data } : {}), params, ...(userData ? { userData } : {}) },
+        io,
+      );
       io.out(`${name}${o.quick ? " (quick)" : ""}, seed ${o.seed} → ${showPath(outDir)}`);
       io.out(resultsTable(results));
       if (o.json) io.out(JSON.stringify(results));
+    });
+
+  program
+    .command("discover")
+    .description("learn a symmetry from your CSV file: Lie algebra generators → <out>/group.json and <out>/generators.svg (for `run emlp-learned --group`)")
+    .requiredOption("--data <file>", "CSV file with a header row")
+    .addOption(new Option("--method <m>", "invariant (a target column the symmetry leaves unchanged) or pairs (columns x and x′)").choices(["invariant", "pairs"]).makeOptionMandatory())
+    .option("--target <col>", "invariant: the target column")
+    .option("--inputs <cols>", "comma-separated input columns (invariant: default all but the target; pairs: x)")
+    .option("--outputs <cols>", "pairs: the transformed columns x′, in the order of --inputs")
+    .requiredOption("--out <dir>", "output folder for group.json and generators.svg")
+    .addOption(new Option("--copies <n>", "invariant: vectors per row transformed alike (e.g. 4 four-momenta)").argParser(parseIntArg("--copies", 1)).default(1))
+    .addOption(new Option("--points <n>", "pairs: consecutive rows sharing one transformation (a point cloud)").argParser(parseIntArg("--points", 1)).default(1))
+    .addOption(new Option("--k <n>", "number of generators (default: read from the spectral gap)").argParser(parseIntArg("--k", 0)))
+    .addOption(new Option("--fit-steps <n>", "invariant: Adam steps fitting the MLP whose gradients are used").argParser(parseIntArg("--fit-steps", 1)).default(2000))
+    .option("--name <name>", "name of the learned group", "learned")
+    .addOption(new Option("--seed <n>", "random seed").argParser(parseIntArg("--seed", 0)).default(0))
+    .option("--json", "print the group.json object as one line on the last stdout line")
+    .action(async (o: DiscoverOptions & { json?: boolean; out: string }) => {
+      const progress = createProgress({ label: "discover", bar: !o.json });
+      let json;
+      try {
+        json = await discover({ ...o, out: resolve(o.out) }, (m) => io.err(m), (e) => progress.update(e));
+      } finally {
+        progress.stop();
+      }
+      const d = json.diagnostics as Record<string, unknown>;
+      io.out(`${json.name}: ${json.generators.length} generator${json.generators.length === 1 ? "" : "s"} on ℝ^${json.dim} (${String(d.method)}) → ${showPath(resolve(o.out))}/group.json`);
+      json.generators.forEach((g, i) => io.out(`G${i + 1} = [${g.map((r) => `[${r.map((v) => fmtValue(Number(v.toPrecision(4)))).join(", ")}]`).join(", ")}]`));
+      io.out(formatTable(["diagnostic", "value"], flattenResults(d as never).map(([k, v]) => [k, fmtValue(v)])));
+      if (o.json) io.out(JSON.stringify(json));
+    });
+
+  program
+    .command("describe")
+    .description("describe one experiment: what it runs, its data sets and its parameters (for `run --param`)")
+    .argument("<name>", "experiment name (see `noether list`)")
+    .option("--json", "print {name, description, dataSets, params} as one JSON object on the last stdout line")
+    .action((name: string, o: { json?: boolean }, cmd: Command) => {
+      const exp = findExperiment(name);
+      if (exp === undefined) {
+        cmd.error(`error: unknown experiment ${JSON.stringify(name)}; available: ${[...experiments, ...userDataExperiments].map((e) => e.name).join(", ")}`);
+      }
+      const params = exp.params ?? [];
+      io.out(`${exp.name}: ${exp.description}`);
+      io.out(`data sets: ${exp.dataSets ? `${exp.dataSets.join(", ")} (--data; default ${exp.dataSets[0]})` : "one, built in"}`);
+      if (params.length === 0) io.out("parameters: none");
+      else {
+        io.out(`parameters (noether run ${exp.name} --param name=value; lists comma-separated):`);
+        io.out(formatTable(["name", "kind", "default", "description"], params.map((p) => [p.name, kindCell(p), p.default, p.description])));
+      }
+      if (o.json) io.out(JSON.stringify({ name: exp.name, description: exp.description, dataSets: exp.dataSets ?? null, params }));
     });
 
   program
@@ -256,20 +342,29 @@ export function buildProgram(io: CliIO = defaultIO): Command {
 
   program
     .command("tour")
-    .description("run every experiment's quick form into <out>/<name>/ and write <out>/index.html")
+    .description("run the curated quick tour (the headline first; --all: every experiment's quick form) into <out>/<name>/ and write <out>/index.html")
     .option("--out <dir>", "report folder", "report")
     .addOption(new Option("--seed <n>", "random seed").argParser(parseIntArg("--seed", 0)).default(0))
     .option("--json", "print {name: results} as one JSON object on the last stdout line")
-    .option("--only <names>", "comma-separated experiments to include (default: all)")
+    .option("--all", "every experiment's quick form, not only the curated tour")
+    .option("--only <names>", "comma-separated experiments to include (instead of the curated tour)")
     .addOption(
       new Option("--jobs <n>", "experiments run at once, each in its own process (jax-js on Wasm uses one core)")
         .argParser(parseIntArg("--jobs", 1))
         .default(Math.min(2, availableParallelism()), "min(2, CPU cores)"),
     )
-    .action(async (o: { out: string; seed: number; json?: boolean; only?: string; jobs: number }, cmd: Command) => {
-      const chosen = o.only === undefined ? experiments : o.only.split(",").map((n) => {
-        const exp = findExperiment(n.trim());
-        if (exp === undefined) cmd.error(`error: unknown experiment ${JSON.stringify(n.trim())} in --only; available: ${experiments.map((e) => e.name).join(", ")}`);
+    .action(async (o: { out: string; seed: number; json?: boolean; only?: string; all?: boolean; jobs: number }, cmd: Command) => {
+      if (o.all && o.only !== undefined) cmd.error("error: --all and --only exclude each other");
+      const names = o.only !== undefined ? o.only.split(",").map((n) => n.trim()) : o.all ? experiments.map((e) => e.name) : CURATED_TOUR;
+      const chosen = names.map((n) => {
+        const exp = experiments.find((e) => e.name === n);
+        if (exp === undefined) {
+          cmd.error(
+            findExperiment(n) !== undefined
+              ? `error: ${n} runs on your own data and is not part of a tour`
+              : `error: unknown experiment ${JSON.stringify(n)} in --only; available: ${experiments.map((e) => e.name).join(", ")}`,
+          );
+        }
         return exp;
       });
       const outRoot = resolve(o.out);
@@ -316,6 +411,8 @@ Examples:
   noether list
   noether run mlp-fit --quick --out /tmp/mlp-fit
   noether run mlp-fit --seed 1 --json        # last stdout line: the results as JSON
+  noether describe emlp-lorentz              # its data sets and parameters
+  noether run emlp-lorentz --param models=emlp --param sizes=1000
   noether bench all                          # ms per step, and the ratio to PyTorch when installed
   noether tour                               # quick form of every experiment → report/index.html`,
   );

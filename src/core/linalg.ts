@@ -341,3 +341,31 @@ export function gramSchmidt(a: Float64Array, rows: number, cols: number): Float6
   }
   return q;
 }
+
+/**
+ * Where a sorted spectrum separates "null" from the rest. `values` run from most to least
+ * null-like: ascending relative singular values (`small`, default) or descending ones. The cut is
+ * the last boundary, among the values on the null side of `tol`, whose gap — the ratio of the
+ * neighbours, values below 1e-6 counted as 1e-6 — is at least `minGap`; with none, the values at
+ * or below 1e-6 (exact nulls) alone (0 for a descending spectrum). The last boundary, not the
+ * largest: exact nulls (≈1e-9) followed by approximate ones (≈1e-2) and then the rest (≈0.3) have
+ * two gaps, and both kinds belong on the null side. Float64 round-off puts exact nulls anywhere
+ * in [0, ~1e-8] (eigenvalues of a Gram matrix carry ~1e-16 absolute error): no gap there.
+ */
+export function spectralCut(values: readonly number[], opts: { tol: number; minGap: number; small?: boolean }): number {
+  const small = opts.small ?? true;
+  const FLOOR = 1e-6;
+  const inside = (v: number) => (small ? v <= opts.tol : v >= opts.tol);
+  let n = 0;
+  while (n < values.length && inside(values[n]!)) n++;
+  if (n === values.length) return n;
+  for (let c = n; c >= 1; c--) {
+    const a = Math.max(values[c - 1]!, FLOOR);
+    const b = Math.max(values[c]!, FLOOR);
+    if ((small ? b / a : a / b) >= opts.minGap) return c;
+  }
+  if (!small) return 0;
+  let exact = 0;
+  while (exact < values.length && values[exact]! <= FLOOR) exact++;
+  return exact;
+}

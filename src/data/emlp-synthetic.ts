@@ -29,24 +29,26 @@ export interface Standardization {
   yStd: Float64Array;
 }
 
-const norm = (a: Float64Array, o: number, d: number) => {
+const norm = (a: ArrayLike<number>, o: number, d: number) => {
   let s = 0;
   for (let i = 0; i < d; i++) s += a[o + i]! ** 2;
   return Math.sqrt(s);
 };
 
+/** The O(5)-invariant target at one sample x = [x1, x2] (10 values from offset o). */
+export function o5Target(x: ArrayLike<number>, o = 0): number {
+  const n1 = norm(x, o, 5);
+  const n2 = norm(x, o + 5, 5);
+  let dot = 0;
+  for (let i = 0; i < 5; i++) dot += x[o + i]! * x[o + 5 + i]!;
+  return Math.sin(n1) - 0.5 * n2 ** 3 + dot / (n1 * n2);
+}
+
 /** O(5) invariant task. */
 export function o5Synthetic(n: number, rng: () => number): SyntheticData {
   const x = hostNormal(n * 10, rng);
   const y = new Float64Array(n);
-  for (let k = 0; k < n; k++) {
-    const o = k * 10;
-    const n1 = norm(x, o, 5);
-    const n2 = norm(x, o + 5, 5);
-    let dot = 0;
-    for (let i = 0; i < 5; i++) dot += x[o + i]! * x[o + 5 + i]!;
-    y[k] = Math.sin(n1) - 0.5 * n2 ** 3 + dot / (n1 * n2);
-  }
+  for (let k = 0; k < n; k++) y[k] = o5Target(x, k * 10);
   return { n, nIn: 10, nOut: 1, x, y };
 }
 
@@ -70,30 +72,32 @@ export function inertia(n: number, rng: () => number, k = 5): SyntheticData {
 
 const ETA = [1, -1, -1, -1];
 
-/** Lorentz-invariant e–μ scattering amplitude task. */
-export function particleInteraction(n: number, rng: () => number): SyntheticData {
-  const x = hostNormal(n * 16, rng).map((v) => v / 4);
-  const y = new Float64Array(n);
+/** The e–μ scattering amplitude at one sample x = [p1, p2, p3, p4] (16 values from offset o). */
+export function particleAmplitude(x: ArrayLike<number>, o = 0): number {
   const mdot = (o1: number, o2: number) => {
     let s = 0;
     for (let a = 0; a < 4; a++) s += ETA[a]! * x[o1 + a]! * x[o2 + a]!;
     return s;
   };
-  for (let s = 0; s < n; s++) {
-    const o = s * 16;
-    const [p1, p2, p3, p4] = [o, o + 4, o + 8, o + 12];
-    const ce = mdot(p1, p3) - mdot(p1, p1);
-    const cm = mdot(p2, p4) - mdot(p2, p2);
-    let m = 0;
-    for (let a = 0; a < 4; a++)
-      for (let b = 0; b < 4; b++) {
-        const eta = a === b ? ETA[a]! : 0;
-        const le = x[p1 + a]! * x[p3 + b]! - ce * eta;
-        const lm = ETA[a]! * x[p2 + a]! * ETA[b]! * x[p4 + b]! - cm * eta;
-        m += le * lm;
-      }
-    y[s] = 4 * m;
-  }
+  const [p1, p2, p3, p4] = [o, o + 4, o + 8, o + 12];
+  const ce = mdot(p1, p3) - mdot(p1, p1);
+  const cm = mdot(p2, p4) - mdot(p2, p2);
+  let m = 0;
+  for (let a = 0; a < 4; a++)
+    for (let b = 0; b < 4; b++) {
+      const eta = a === b ? ETA[a]! : 0;
+      const le = x[p1 + a]! * x[p3 + b]! - ce * eta;
+      const lm = ETA[a]! * x[p2 + a]! * ETA[b]! * x[p4 + b]! - cm * eta;
+      m += le * lm;
+    }
+  return 4 * m;
+}
+
+/** Lorentz-invariant e–μ scattering amplitude task. */
+export function particleInteraction(n: number, rng: () => number): SyntheticData {
+  const x = hostNormal(n * 16, rng).map((v) => v / 4);
+  const y = new Float64Array(n);
+  for (let s = 0; s < n; s++) y[s] = particleAmplitude(x, s * 16);
   return { n, nIn: 16, nOut: 1, x, y };
 }
 

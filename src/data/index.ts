@@ -5,6 +5,8 @@
 export {
   inertia,
   o5Synthetic,
+  o5Target,
+  particleAmplitude,
   particleInteraction,
   standardization,
   standardize,

@@ -16,3 +16,11 @@ export {
 } from "./invariant.js";
 export { discoverFromPairs, type PairsOptions } from "./pairs.js";
 export { canonicalBasis, chooseCount, type Discovery, type DiscoveryMethod } from "./result.js";
+export { discoverAdversarial, type AdversarialOptions } from "./adversarial.js";
+export {
+  discoverEmbedding,
+  embeddingFromSamples,
+  levelSetLabels,
+  type EmbeddingAnalysisOptions,
+  type EmbeddingOptions,
+} from "./embedding.js";

