@@ -33,7 +33,13 @@ const upward = LAYERS.slice(0, -1).map((layer, i) => ({
 
 module.exports = {
   forbidden: [
-    { name: "no-circular", severity: "error", comment: "no import cycles, type-only ones included", from: {}, to: { circular: true } },
+    {
+      name: "no-circular",
+      severity: "error",
+      comment: "no import cycles, type-only ones included",
+      from: {},
+      to: { circular: true },
+    },
     ...upward,
     {
       name: "browser-safe",

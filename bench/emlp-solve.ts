@@ -12,7 +12,8 @@ import type { Benchmark, BenchOutcome } from "../src/cli/bench-types.js";
 /** The emlp-solve benchmark. */
 export const emlpSolve: Benchmark = {
   name: "emlp-solve",
-  description: "ms to solve the bases of the O(5), O(3)-inertia and Lorentz EMLPs (uniformRep(384), 3 layers; Lorentz up to rank 2), cold cache",
+  description:
+    "ms to solve the bases of the O(5), O(3)-inertia and Lorentz EMLPs (uniformRep(384), 3 layers; Lorentz up to rank 2), cold cache",
   async run(opts): Promise<BenchOutcome> {
     await initEngine();
     const notes: string[] = [];
@@ -21,7 +22,9 @@ export const emlpSolve: Benchmark = {
     for (const [i, spec] of tasks.entries()) {
       const r = solveTime(spec, 384, 3);
       total += r.ms;
-      notes.push(`${spec.name}: ${(r.ms / 1000).toFixed(2)} s (${r.coefficients} coefficients in the equivariant linear layers)`);
+      notes.push(
+        `${spec.name}: ${(r.ms / 1000).toFixed(2)} s (${r.coefficients} coefficients in the equivariant linear layers)`,
+      );
       opts.onProgress({ done: i + 1, total: tasks.length, unit: "models" });
     }
     notes.push("float64 host solver, cold cache per model; no reference implementation in our ecosystem");

@@ -34,7 +34,14 @@ export const emlpStep: Benchmark = {
     const time = async (parametrization: LinearParametrization) => {
       const net = EMLP(V(G).times(2), Scalar(G), G, { channels: CHANNELS, layers: 3, parametrization });
       const r = await timeTrainSteps(`emlp-step (${parametrization})`, {
-        lossFn: modelLoss(net as never, mse), optimizer: adam(), params: net.init(makeKey(0)) as unknown as Params, x: x.ref, y: y.ref, lr: 3e-3, steps, warmup,
+        lossFn: modelLoss(net as never, mse),
+        optimizer: adam(),
+        params: net.init(makeKey(0)) as unknown as Params,
+        x: x.ref,
+        y: y.ref,
+        lr: 3e-3,
+        steps,
+        warmup,
         onStep: (t, total, loss) => opts.onProgress({ done: t, total, unit: "steps", metrics: { loss } }),
       });
       return { ...r, net };

@@ -20,12 +20,22 @@ const BATCH = 64;
 const SIZE = 28;
 
 /** Median ms of fwd+bwd of a layer over `steps` timed calls after `warmup` (compile included in warm-up). */
-async function timeLayer(group: PlaneGroup, c: number, steps: number, warmup: number, onStep: (i: number) => void): Promise<number> {
+async function timeLayer(
+  group: PlaneGroup,
+  c: number,
+  steps: number,
+  warmup: number,
+  onStep: (i: number) => void,
+): Promise<number> {
   const layer = groupConv(group, c, c, { padding: "same" });
   const params = layer.init(makeKey(0));
   const G = group.order;
-  const x = fromHost(hostNormal(c * G * BATCH * SIZE * SIZE, hostRng(1)), [c, G, BATCH, SIZE, SIZE], { dtype: "float32" });
-  const f = jit(valueAndGrad((p: typeof params, xin: JArray) => np.sum(np.square(layer.apply(p, xin))), { argnums: [0, 1] }));
+  const x = fromHost(hostNormal(c * G * BATCH * SIZE * SIZE, hostRng(1)), [c, G, BATCH, SIZE, SIZE], {
+    dtype: "float32",
+  });
+  const f = jit(
+    valueAndGrad((p: typeof params, xin: JArray) => np.sum(np.square(layer.apply(p, xin))), { argnums: [0, 1] }),
+  );
   const times: number[] = [];
   for (let i = 0; i < warmup + steps; i++) {
     const t0 = performance.now();
@@ -49,7 +59,9 @@ export const gconvLayer: Benchmark = {
     const info = await initEngine();
     const total = 2 * (steps + warmup);
     const p4 = await timeLayer(P4, 10, steps, warmup, (i) => opts.onProgress({ done: i, total, unit: "steps" }));
-    const z2 = await timeLayer(P1, 40, steps, warmup, (i) => opts.onProgress({ done: steps + warmup + i, total, unit: "steps" }));
+    const z2 = await timeLayer(P1, 40, steps, warmup, (i) =>
+      opts.onProgress({ done: steps + warmup + i, total, unit: "steps" }),
+    );
     const notes = [
       `jax-js ${info.device} float32, median of ${steps} after ${warmup} warm-up (tap matmuls, filter expanded by one gather)`,
       `equivalent ordinary conv (P1, 40 → 40 channels, same sizes): ${z2.toFixed(1)} ms; p4 / ordinary = ${(p4 / z2).toFixed(2)}`,
@@ -59,7 +71,9 @@ export const gconvLayer: Benchmark = {
     notes.push(...ref.notes);
     if (reference !== null && ref.raw !== null) {
       const refConv = Number(ref.raw.msConv);
-      notes.push(`reference ordinary 40→40 conv ${refConv.toFixed(1)} ms; ratios ours/PyTorch: p4 layer ${(p4 / reference.msPerStep).toFixed(2)}, ordinary conv ${(z2 / refConv).toFixed(2)}`);
+      notes.push(
+        `reference ordinary 40→40 conv ${refConv.toFixed(1)} ms; ratios ours/PyTorch: p4 layer ${(p4 / reference.msPerStep).toFixed(2)}, ordinary conv ${(z2 / refConv).toFixed(2)}`,
+      );
     }
     return { name: "gconv-layer", msPerStep: p4, reference, ratio: reference ? p4 / reference.msPerStep : null, notes };
   },

@@ -6,7 +6,7 @@
  * (bench/reference/hnn_step.py, autograd.grad with create_graph) run in the same invocation.
  * The nested-autodiff route (`hamiltonianField`, grad of grad) is timed too, for the record.
  */
-import { numpy as np, type Array as JArray } from "../src/jax.js";
+import type { Array as JArray } from "../src/jax.js";
 import { initEngine } from "../src/core/engine.js";
 import { fromHost } from "../src/core/host.js";
 import { hostNormal, hostRng, makeKey } from "../src/core/rng.js";
@@ -23,14 +23,28 @@ const HIDDEN = 200;
 const BATCH = 750;
 
 /** Times `steps` jitted Adam steps of an HNN with the given field builder; returns the median ms and final loss. */
-async function timeRoute(field: ParamField<MLPParams>, steps: number, warmup: number, opts: BenchOptions, offset: number, total: number): Promise<{ ms: number; loss: number }> {
+async function timeRoute(
+  field: ParamField<MLPParams>,
+  steps: number,
+  warmup: number,
+  opts: BenchOptions,
+  offset: number,
+  total: number,
+): Promise<{ ms: number; loss: number }> {
   const net = MLP([D, HIDDEN, HIDDEN, 1], { activation: "tanh", init: "orthogonal" });
   const rng = hostRng(0);
   const x = fromHost(hostNormal(BATCH * D, rng), [BATCH, D], { dtype: "float32" });
   const y = fromHost(hostNormal(BATCH * D, rng), [BATCH, D], { dtype: "float32" });
   const lossFn: LossFn<MLPParams> = (p, xb, yb) => mse(field(p, xb), yb);
   return timeTrainSteps("hnn-step", {
-    lossFn, optimizer: adam(), params: net.init(makeKey(0)), x, y, lr: 1e-3, steps, warmup,
+    lossFn,
+    optimizer: adam(),
+    params: net.init(makeKey(0)),
+    x,
+    y,
+    lr: 1e-3,
+    steps,
+    warmup,
     onStep: (t, _total, loss) => opts.onProgress({ done: offset + t, total, unit: "steps", metrics: { loss } }),
   });
 }
@@ -58,9 +72,20 @@ export const hnnStep: Benchmark = {
       `jax-js ${info.device} float32, median of ${steps} steps after ${warmup} warm-up; final loss ${fast.loss.toPrecision(4)}`,
       `nested autodiff (hamiltonianField, grad of grad), same step: ${auto.ms.toFixed(1)} ms/step (median of ${adSteps}; ${(auto.ms / fast.ms).toFixed(1)}× the closed-form route)`,
     ];
-    const ref = await torchReference("hnn_step.py", opts, { steps, warmup }, "same sizes, input gradient with create_graph, MSE, Adam");
+    const ref = await torchReference(
+      "hnn_step.py",
+      opts,
+      { steps, warmup },
+      "same sizes, input gradient with create_graph, MSE, Adam",
+    );
     const reference = ref.reference;
     notes.push(...ref.notes);
-    return { name: "hnn-step", msPerStep: fast.ms, reference, ratio: reference ? fast.ms / reference.msPerStep : null, notes };
+    return {
+      name: "hnn-step",
+      msPerStep: fast.ms,
+      reference,
+      ratio: reference ? fast.ms / reference.msPerStep : null,
+      notes,
+    };
   },
 };

@@ -4,7 +4,6 @@
  * (dq/dt, dp/dt). The whole step (loss, gradient, Adam update) is one `jit`; the loss is read
  * every step. Uses noether's own `makeTrainStep` and `adam`. Compared with the same step in PyTorch (bench/reference/mlp_step.py).
  */
-import { numpy as np } from "../src/jax.js";
 import { initEngine } from "../src/core/engine.js";
 import { fromHost } from "../src/core/host.js";
 import { hostNormal, hostRng, makeKey } from "../src/core/rng.js";
@@ -34,7 +33,14 @@ export const mlpStep: Benchmark = {
     const y = fromHost(hostNormal(BATCH * D_OUT, rng), [BATCH, D_OUT], { dtype: "float32" });
 
     const { ms, loss: lastLoss } = await timeTrainSteps("mlp-step", {
-      lossFn: modelLoss(net, mse), optimizer: adam(), params: net.init(makeKey(0)), x, y, lr: 1e-3, steps, warmup,
+      lossFn: modelLoss(net, mse),
+      optimizer: adam(),
+      params: net.init(makeKey(0)),
+      x,
+      y,
+      lr: 1e-3,
+      steps,
+      warmup,
       onStep: (t, total, loss) => opts.onProgress({ done: t, total, unit: "steps", metrics: { loss } }),
     });
 

@@ -29,7 +29,10 @@ export function findTorchPython(): TorchPython | null {
   );
   cached = null;
   for (const python of candidates) {
-    const r = spawnSync(python, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8", timeout: 60_000 });
+    const r = spawnSync(python, ["-c", "import torch; print(torch.__version__)"], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
     if (r.status === 0) {
       cached = { python, torch: r.stdout.trim() };
       break;
@@ -81,7 +84,11 @@ export async function torchReference(
   opts: { reference: boolean; referenceThreads?: number; log: (msg: string) => void },
   timing: { steps: number; warmup: number },
   what: string,
-): Promise<{ reference: { impl: string; msPerStep: number } | null; notes: string[]; raw: Record<string, unknown> | null }> {
+): Promise<{
+  reference: { impl: string; msPerStep: number } | null;
+  notes: string[];
+  raw: Record<string, unknown> | null;
+}> {
   if (!opts.reference) return { reference: null, notes: ["reference skipped (--no-reference)"], raw: null };
   const py = findTorchPython();
   if (py === null) return { reference: null, notes: [TORCH_INSTALL_HINT], raw: null };
@@ -89,11 +96,22 @@ export async function torchReference(
   const path = fileURLToPath(new URL(`./reference/${script}`, import.meta.url));
   const threads = opts.referenceThreads ?? availableParallelism();
   try {
-    const r = await runPythonJson(py.python, path, ["--steps", String(timing.steps), "--warmup", String(timing.warmup), "--threads", String(threads)]);
+    const r = await runPythonJson(py.python, path, [
+      "--steps",
+      String(timing.steps),
+      "--warmup",
+      String(timing.warmup),
+      "--threads",
+      String(threads),
+    ]);
     const reference = { impl: String(r.impl), msPerStep: Number(r.msPerStep) };
-    const notes = [`reference: ${reference.impl}, ${String(r.threads)} threads, ${what}, median of ${timing.steps}; BLAS ${String(r.blas)}`];
+    const notes = [
+      `reference: ${reference.impl}, ${String(r.threads)} threads, ${what}, median of ${timing.steps}; BLAS ${String(r.blas)}`,
+    ];
     if (/\/blas\/libblas\.so/.test(String(r.blas))) {
-      notes.push("reference uses the slow reference (netlib) BLAS: `apt-get install libopenblas0-pthread` for a fair comparison");
+      notes.push(
+        "reference uses the slow reference (netlib) BLAS: `apt-get install libopenblas0-pthread` for a fair comparison",
+      );
     }
     return { reference, notes, raw: r };
   } catch (e) {

@@ -13,7 +13,17 @@ import { median } from "./python.js";
 /** Median ms per step and the last loss; throws if the loss is not finite. */
 export async function timeTrainSteps<P extends Params>(
   name: string,
-  o: { lossFn: LossFn<P>; optimizer: Optimizer; params: P; x: JArray; y: JArray; lr: number; steps: number; warmup: number; onStep?: (t: number, total: number, loss: number) => void },
+  o: {
+    lossFn: LossFn<P>;
+    optimizer: Optimizer;
+    params: P;
+    x: JArray;
+    y: JArray;
+    lr: number;
+    steps: number;
+    warmup: number;
+    onStep?: (t: number, total: number, loss: number) => void;
+  },
 ): Promise<{ ms: number; loss: number }> {
   const step = makeTrainStep(o.lossFn, o.optimizer);
   let params: Params = o.params;

@@ -19,7 +19,7 @@
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join, relative, sep } from "node:path";
+import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -45,7 +45,8 @@ try {
 const enginePkgDir = join(root, "node_modules", ...ENGINE.split("/"));
 const enginePkg = JSON.parse(readFileSync(join(enginePkgDir, "package.json"), "utf8"));
 const pinned = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).devDependencies?.[ENGINE];
-if (enginePkg.version !== pinned) fail(`node_modules has ${ENGINE} ${enginePkg.version}, package.json pins ${pinned}: run npm ci`);
+if (enginePkg.version !== pinned)
+  fail(`node_modules has ${ENGINE} ${enginePkg.version}, package.json pins ${pinned}: run npm ci`);
 mkdirSync(vendor, { recursive: true });
 const engineFiles = readdirSync(join(enginePkgDir, "dist")).filter((f) => f.endsWith(".js") || f === "index.d.ts");
 for (const f of engineFiles) copyFileSync(join(enginePkgDir, "dist", f), join(vendor, f));
@@ -79,21 +80,39 @@ for (const f of ["jax.js", "jax.d.ts"]) {
 
 // 4a. No other module may import the engine package directly (it would resolve the consumer's).
 const walk = (dir) =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
+  );
 for (const file of walk(dist)) {
   if (file.startsWith(vendor + sep) || !(file.endsWith(".js") || file.endsWith(".d.ts"))) continue;
-  const left = /^\s*(import|export)\b[^;]*?\bfrom\s*["']@jax-js\/jax["']|\bimport\s*\(\s*["']@jax-js\/jax["']|\brequire\s*\(\s*["']@jax-js\/jax["']/m.exec(readFileSync(file, "utf8"));
-  if (left) fail(`${relative(root, file)} imports ${ENGINE} directly (${JSON.stringify(left[0].slice(0, 80))}): import the engine through src/jax.ts`);
+  const left =
+    /^\s*(import|export)\b[^;]*?\bfrom\s*["']@jax-js\/jax["']|\bimport\s*\(\s*["']@jax-js\/jax["']|\brequire\s*\(\s*["']@jax-js\/jax["']/m.exec(
+      readFileSync(file, "utf8"),
+    );
+  if (left)
+    fail(
+      `${relative(root, file)} imports ${ENGINE} directly (${JSON.stringify(left[0].slice(0, 80))}): import the engine through src/jax.ts`,
+    );
 }
 
 // 4b. The built package must compute on the patched engine (the canary runs in initEngine).
 if (!existsSync(join(dist, "index.js"))) fail("dist/index.js was not built");
 try {
-  execFileSync(process.execPath, ["--input-type=module", "-e", `await (await import(${JSON.stringify(new URL("../dist/index.js", import.meta.url).href)})).initEngine();`], {
-    stdio: ["ignore", "inherit", "pipe"],
-    cwd: root,
-  });
+  execFileSync(
+    process.execPath,
+    [
+      "--input-type=module",
+      "-e",
+      `await (await import(${JSON.stringify(new URL("../dist/index.js", import.meta.url).href)})).initEngine();`,
+    ],
+    {
+      stdio: ["ignore", "inherit", "pipe"],
+      cwd: root,
+    },
+  );
 } catch (e) {
   fail(`the built package failed the engine canary:\n${e.stderr?.toString() ?? e.message}`);
 }
-console.log(`build: dist/ built; ${ENGINE} ${enginePkg.version} vendored (${engineFiles.length} files) behind dist/jax.js; engine canary passed`);
+console.log(
+  `build: dist/ built; ${ENGINE} ${enginePkg.version} vendored (${engineFiles.length} files) behind dist/jax.js; engine canary passed`,
+);

@@ -15,7 +15,17 @@
  * Usage: `npm run test:package` (Node on PATH is the one tested; put another first to test it).
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -68,51 +78,111 @@ try {
   const files = packed.files.map((f) => f.path);
   log(`${packed.filename}: ${mib(packed.size)} packed, ${mib(packed.unpackedSize)} unpacked, ${files.length} files`);
   check("tarball holds dist/, the vendored engine, the CLI launcher, README and LICENSE", () => {
-    for (const f of ["package.json", "README.md", "LICENSE", "bin/noether.js", "dist/index.js", "dist/index.d.ts", "dist/jax.js", "dist/cli/main.js", "dist/vendor/jax-js/index.js", "dist/vendor/jax-js/index.d.ts", "dist/vendor/jax-js/globals.d.ts", "dist/vendor/jax-js/LICENSE"]) {
+    for (const f of [
+      "package.json",
+      "README.md",
+      "LICENSE",
+      "bin/noether.js",
+      "dist/index.js",
+      "dist/index.d.ts",
+      "dist/jax.js",
+      "dist/cli/main.js",
+      "dist/vendor/jax-js/index.js",
+      "dist/vendor/jax-js/index.d.ts",
+      "dist/vendor/jax-js/globals.d.ts",
+      "dist/vendor/jax-js/LICENSE",
+    ]) {
       if (!files.includes(f)) throw new Error(`missing ${f}`);
     }
   });
   check("tarball holds nothing a consumer does not need (sources, tests, results, patches, maps)", () => {
-    const extra = files.filter((f) => !/^(package\.json|README\.md|LICENSE|bin\/noether\.js|dist\/.*\.(js|d\.ts)|dist\/vendor\/jax-js\/(LICENSE|README\.md))$/.test(f));
-    if (extra.length > 0) throw new Error(`unexpected: ${extra.slice(0, 10).join(", ")}${extra.length > 10 ? ` … (${extra.length})` : ""}`);
+    const extra = files.filter(
+      (f) =>
+        !/^(package\.json|README\.md|LICENSE|bin\/noether\.js|dist\/.*\.(js|d\.ts)|dist\/vendor\/jax-js\/(LICENSE|README\.md))$/.test(
+          f,
+        ),
+    );
+    if (extra.length > 0)
+      throw new Error(`unexpected: ${extra.slice(0, 10).join(", ")}${extra.length > 10 ? ` … (${extra.length})` : ""}`);
   });
 
   // 2. The quick start from the repository's sources: the reference output.
   const example = readFileSync(join(root, "examples", "quickstart.ts"), "utf8");
-  const asPackage = example.replace(/"\.\.\/src\/index\.js"/g, '"noether"').replace(/"\.\.\/src\/(\w+)\/index\.js"/g, '"noether/$1"');
-  if (asPackage.includes("../src/")) throw new Error("examples/quickstart.ts imports from ../src/ paths other than the package's entry points");
+  const asPackage = example
+    .replace(/"\.\.\/src\/index\.js"/g, '"noether"')
+    .replace(/"\.\.\/src\/(\w+)\/index\.js"/g, '"noether/$1"');
+  if (asPackage.includes("../src/"))
+    throw new Error("examples/quickstart.ts imports from ../src/ paths other than the package's entry points");
   const repoOut = run(process.execPath, ["--import", "tsx", "examples/quickstart.ts"], { cwd: root });
 
   for (const mode of ["--ignore-scripts", "with scripts"]) {
     const dir = join(work, mode === "--ignore-scripts" ? "consumer-ignore-scripts" : "consumer-scripts");
     mkdirSync(dir);
-    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }, null, 2));
+    writeFileSync(
+      join(dir, "package.json"),
+      JSON.stringify({ name: "consumer", private: true, type: "module" }, null, 2),
+    );
     log(`[${mode}] npm install ${packed.filename}`);
-    run(npm, ["install", tarball, "--no-audit", "--no-fund", "--prefer-offline", ...(mode === "--ignore-scripts" ? ["--ignore-scripts"] : [])], { cwd: dir });
+    run(
+      npm,
+      [
+        "install",
+        tarball,
+        "--no-audit",
+        "--no-fund",
+        "--prefer-offline",
+        ...(mode === "--ignore-scripts" ? ["--ignore-scripts"] : []),
+      ],
+      { cwd: dir },
+    );
     const nm = join(dir, "node_modules");
 
     check(`[${mode}] no @jax-js/jax is installed beside noether (the engine is inside it)`, () => {
-      for (const p of [join(nm, "@jax-js"), join(nm, "noether", "node_modules", "@jax-js")]) if (existsSync(p)) throw new Error(`${p} exists`);
+      for (const p of [join(nm, "@jax-js"), join(nm, "noether", "node_modules", "@jax-js")])
+        if (existsSync(p)) throw new Error(`${p} exists`);
     });
     check(`[${mode}] no build tool is installed (tsx, esbuild, typescript, patch-package)`, () => {
       const found = ["tsx", "esbuild", "typescript", "patch-package"].filter((t) => existsSync(join(nm, t)));
       if (found.length > 0) throw new Error(found.join(", "));
     });
-    const pkgs = readdirSync(nm).flatMap((e) => (e.startsWith("@") ? readdirSync(join(nm, e)).map((s) => `${e}/${s}`) : e.startsWith(".") ? [] : [e]));
-    log(`[${mode}] node_modules: ${pkgs.length} packages, ${mib(du(nm))} (noether itself ${mib(du(join(nm, "noether")))})`);
+    const pkgs = readdirSync(nm).flatMap((e) =>
+      e.startsWith("@") ? readdirSync(join(nm, e)).map((s) => `${e}/${s}`) : e.startsWith(".") ? [] : [e],
+    );
+    log(
+      `[${mode}] node_modules: ${pkgs.length} packages, ${mib(du(nm))} (noether itself ${mib(du(join(nm, "noether")))})`,
+    );
 
-    check(`[${mode}] quick start type-checks against the installed .d.ts, runs, and prints what the repository prints`, () => {
-      writeFileSync(join(dir, "quickstart.ts"), asPackage);
-      // Once with a lib that lacks Float16Array and WebGPU types, once with one that has Float16Array.
-      for (const lib of [["ES2023", "DOM"], ["ESNext", "DOM"]]) {
-        const compilerOptions = { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, types: [], lib, skipLibCheck: false };
-        writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["quickstart.ts"] }));
-        run(process.execPath, [tsc, "-p", "tsconfig.json"], { cwd: dir });
-      }
-      writeFileSync(join(dir, "quickstart.mjs"), transformSync(asPackage, { loader: "ts", format: "esm", target: "es2022" }).code);
-      const out = run(process.execPath, ["quickstart.mjs"], { cwd: dir });
-      if (out !== repoOut) throw new Error(`output differs from the repository's:\n--- repo\n${repoOut}--- package\n${out}`);
-    });
+    check(
+      `[${mode}] quick start type-checks against the installed .d.ts, runs, and prints what the repository prints`,
+      () => {
+        writeFileSync(join(dir, "quickstart.ts"), asPackage);
+        // Once with a lib that lacks Float16Array and WebGPU types, once with one that has Float16Array.
+        for (const lib of [
+          ["ES2023", "DOM"],
+          ["ESNext", "DOM"],
+        ]) {
+          const compilerOptions = {
+            target: "ES2022",
+            module: "NodeNext",
+            moduleResolution: "NodeNext",
+            strict: true,
+            noEmit: true,
+            types: [],
+            lib,
+            skipLibCheck: false,
+          };
+          writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["quickstart.ts"] }));
+          run(process.execPath, [tsc, "-p", "tsconfig.json"], { cwd: dir });
+        }
+        writeFileSync(
+          join(dir, "quickstart.mjs"),
+          transformSync(asPackage, { loader: "ts", format: "esm", target: "es2022" }).code,
+        );
+        const out = run(process.execPath, ["quickstart.mjs"], { cwd: dir });
+        if (out !== repoOut)
+          throw new Error(`output differs from the repository's:\n--- repo\n${repoOut}--- package\n${out}`);
+      },
+    );
 
     check(`[${mode}] engine canary passes; "noether" and "noether/jax" share one engine instance`, () => {
       const probe = `
@@ -136,26 +206,44 @@ try {
       const help = run("npx", ["--no-install", "noether", "--help"], { cwd: dir });
       if (!/Usage: noether/.test(help)) throw new Error(`--help printed ${help.slice(0, 200)}`);
       const out = join(dir, "run-mlp-fit");
-      const stdout = run("npx", ["--no-install", "noether", "run", "mlp-fit", "--quick", "--json", "--out", out], { cwd: dir });
+      const stdout = run("npx", ["--no-install", "noether", "run", "mlp-fit", "--quick", "--json", "--out", out], {
+        cwd: dir,
+      });
       const res = JSON.parse(stdout.trim().split("\n").pop());
       if (!(Number.isFinite(res.trainLoss) && res.trainLoss < 0.05)) throw new Error(`trainLoss ${res.trainLoss}`);
-      for (const f of ["results.json", "checkpoint.safetensors", "loss.svg"]) if (!existsSync(join(out, f))) throw new Error(`no ${f} in --out`);
+      for (const f of ["results.json", "checkpoint.safetensors", "loss.svg"])
+        if (!existsSync(join(out, f))) throw new Error(`no ${f} in --out`);
     });
   }
 
   // 3. The same package with the stock engine swapped into dist/vendor: it must refuse to compute.
   check("with the stock engine in its place, initEngine and the CLI refuse with the canary's message", () => {
     const stock = join(work, "stock");
-    cpSync(join(root, "node_modules", "@jax-js", "jax"), join(stock, "node_modules", "@jax-js", "jax"), { recursive: true });
+    cpSync(join(root, "node_modules", "@jax-js", "jax"), join(stock, "node_modules", "@jax-js", "jax"), {
+      recursive: true,
+    });
     run("git", ["apply", "-R", join(root, "patches", "@jax-js+jax+0.1.25.patch")], { cwd: stock });
     const dir = join(work, "consumer-ignore-scripts");
     const vendored = join(dir, "node_modules", "noether", "dist", "vendor", "jax-js");
-    for (const f of readdirSync(vendored).filter((f) => f.endsWith(".js"))) cpSync(join(stock, "node_modules", "@jax-js", "jax", "dist", f), join(vendored, f));
-    const api = spawnSync(process.execPath, ["--input-type=module", "-e", 'await (await import("noether")).initEngine();'], { cwd: dir, encoding: "utf8" });
-    const cli = spawnSync("npx", ["--no-install", "noether", "run", "mlp-fit", "--quick", "--out", join(dir, "run-stock")], { cwd: dir, encoding: "utf8" });
-    for (const [what, r] of [["initEngine", api], ["noether run", cli]]) {
+    for (const f of readdirSync(vendored).filter((f) => f.endsWith(".js")))
+      cpSync(join(stock, "node_modules", "@jax-js", "jax", "dist", f), join(vendored, f));
+    const api = spawnSync(
+      process.execPath,
+      ["--input-type=module", "-e", 'await (await import("noether")).initEngine();'],
+      { cwd: dir, encoding: "utf8" },
+    );
+    const cli = spawnSync(
+      "npx",
+      ["--no-install", "noether", "run", "mlp-fit", "--quick", "--out", join(dir, "run-stock")],
+      { cwd: dir, encoding: "utf8" },
+    );
+    for (const [what, r] of [
+      ["initEngine", api],
+      ["noether run", cli],
+    ]) {
       if (r.status === 0) throw new Error(`${what} exited 0 on the stock engine`);
-      if (!/not noether's patched build; [89] of 9 canary checks failed/.test(r.stderr)) throw new Error(`${what}: stderr lacks the canary's message:\n${r.stderr.slice(-800)}`);
+      if (!/not noether's patched build; [89] of 9 canary checks failed/.test(r.stderr))
+        throw new Error(`${what}: stderr lacks the canary's message:\n${r.stderr.slice(-800)}`);
     }
     log(`noether run on the stock engine printed:\n    ${cli.stderr.trim().split("\n").slice(0, 3).join("\n    ")}`);
   });

@@ -32,12 +32,38 @@ export {
   type JsTree,
 } from "./jax.js";
 export { EngineError } from "./core/canary.js";
-export { getFloatDtype, initEngine, setFloatDtype, type EngineInfo, type EngineOptions, type FloatDtype } from "./core/engine.js";
+export {
+  getFloatDtype,
+  initEngine,
+  setFloatDtype,
+  type EngineInfo,
+  type EngineOptions,
+  type FloatDtype,
+} from "./core/engine.js";
 export { CheckpointError, ConfigError, NoetherError, NonFiniteError, ShapeError } from "./core/errors.js";
 export { castTree, fromHost, toFloat64 } from "./core/host.js";
 export { makeKey, splitKey } from "./core/rng.js";
 export type { Params } from "./core/tree.js";
-export { C, Dihedral, GL, Lorentz, O, O13, S, SL, SO, SO13p, SU, Sp, Translations, Trivial, U, Z, customGroup, directProduct } from "./groups/catalog.js";
+export {
+  C,
+  Dihedral,
+  GL,
+  Lorentz,
+  O,
+  O13,
+  S,
+  SL,
+  SO,
+  SO13p,
+  SU,
+  Sp,
+  Translations,
+  Trivial,
+  U,
+  Z,
+  customGroup,
+  directProduct,
+} from "./groups/catalog.js";
 export { makeGroup, type Group } from "./groups/group.js";
 export { EMLP, type EMLPOptions } from "./layers/emlp/model.js";
 export { Linear, MLP, type MLPOptions, type MLPParams } from "./nn/layers.js";

@@ -24,7 +24,9 @@ async function stockEngine(): Promise<{ engine: EngineModule; cleanup: () => voi
   const dir = mkdtempSync(join(tmpdir(), "noether-stock-engine-"));
   cpSync("node_modules/@jax-js/jax", join(dir, "node_modules/@jax-js/jax"), { recursive: true });
   execFileSync("git", ["apply", "-R", join(process.cwd(), "patches/@jax-js+jax+0.1.25.patch")], { cwd: dir });
-  const engine = (await import(pathToFileURL(join(dir, "node_modules/@jax-js/jax/dist/index.js")).href)) as EngineModule;
+  const engine = (await import(
+    pathToFileURL(join(dir, "node_modules/@jax-js/jax/dist/index.js")).href
+  )) as EngineModule;
   await engine.init("cpu", "wasm");
   return { engine, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
@@ -33,8 +35,14 @@ test("initEngine ran the canary once and every check passed on the patched engin
   await initEngine();
   const results = engineCanaryResults();
   assert.ok(results !== null);
-  assert.deepEqual(results.map((r) => r.fix), FIXES);
-  assert.deepEqual(results.filter((r) => !r.ok), []);
+  assert.deepEqual(
+    results.map((r) => r.fix),
+    FIXES,
+  );
+  assert.deepEqual(
+    results.filter((r) => !r.ok),
+    [],
+  );
 });
 
 test("the canary leaves no live buffers behind", async () => {
@@ -49,16 +57,27 @@ test("the canary leaves no live buffers behind", async () => {
 test("on the stock engine every check fails (but (e) on Node 22+), and assertPatchedEngine names each fix", async () => {
   const { engine, cleanup } = await stockEngine();
   try {
-    assert.equal(typeof (engine as unknown as { liveBuffers?: unknown }).liveBuffers, "undefined", "the reversed copy still has the patch");
+    assert.equal(
+      typeof (engine as unknown as { liveBuffers?: unknown }).liveBuffers,
+      "undefined",
+      "the reversed copy still has the patch",
+    );
     const results = runEngineCanary(engine, { wasm: true });
-    assert.deepEqual(results.map((r) => [r.fix, r.ok]), FIXES.map((f) => [f, !STOCK_FAILS.includes(f)]));
-    for (const r of results.filter((x) => !x.ok)) assert.ok(r.detail && r.detail.length > 10, `fix (${r.fix}) failed without saying how`);
+    assert.deepEqual(
+      results.map((r) => [r.fix, r.ok]),
+      FIXES.map((f) => [f, !STOCK_FAILS.includes(f)]),
+    );
+    for (const r of results.filter((x) => !x.ok))
+      assert.ok(r.detail && r.detail.length > 10, `fix (${r.fix}) failed without saying how`);
     assert.match(results[0]!.detail!, /second-order float32 gradient on wasm is off by \d/);
     assert.throws(
       () => assertPatchedEngine(engine, { wasm: true }),
       (e: unknown) => {
         assert.ok(e instanceof EngineError);
-        assert.match(e.message, new RegExp(`not noether's patched build; ${STOCK_FAILS.length} of 9 canary checks failed`));
+        assert.match(
+          e.message,
+          new RegExp(`not noether's patched build; ${STOCK_FAILS.length} of 9 canary checks failed`),
+        );
         for (const f of STOCK_FAILS) assert.match(e.message, new RegExp(`fix \\(${f}\\) `));
         assert.match(e.message, /import the engine from "noether"/);
         return true;

@@ -25,7 +25,7 @@ const torch = findTorchPython();
 if (torch === null) console.log(`# checkpoint-torch: skipped: ${TORCH_INSTALL_HINT}`);
 const skip = torch === null ? TORCH_INSTALL_HINT : false;
 
-const PY = String.raw`
+const PY = `
 import json, struct, sys
 import torch
 
@@ -80,7 +80,12 @@ function py(args: string[]): unknown {
 }
 
 const leafValues = (p: Params): Map<string, { shape: number[]; dtype: string; values: number[] }> =>
-  new Map(flattenWithPaths<JArray>(p as never).map(([k, a]) => [k, { shape: a.shape, dtype: a.dtype, values: Array.from(a.ref.dataSync() as ArrayLike<number>) }]));
+  new Map(
+    flattenWithPaths<JArray>(p as never).map(([k, a]) => [
+      k,
+      { shape: a.shape, dtype: a.dtype, values: Array.from(a.ref.dataSync() as ArrayLike<number>) },
+    ]),
+  );
 
 test("a noether checkpoint loads into PyTorch with the same names, shapes and values", { skip }, async () => {
   const dir = mkdtempSync(join(tmpdir(), "noether-torch-"));
@@ -91,7 +96,10 @@ test("a noether checkpoint loads into PyTorch with the same names, shapes and va
       const optState = adam().init(tree.ref(params));
       const file = join(dir, `${dtype}.safetensors`);
       await saveCheckpoint(file, { params: tree.ref(params), optState, meta: { step: 7, epoch: 1 } });
-      const got = py(["read", file]) as { meta: Record<string, string>; tensors: Record<string, { dtype: string; shape: number[]; values: number[] }> };
+      const got = py(["read", file]) as {
+        meta: Record<string, string>;
+        tensors: Record<string, { dtype: string; shape: number[]; values: number[] }>;
+      };
       const want = leafValues(params);
       for (const [path, w] of want) {
         const t = got.tensors[`params.${path}`];
@@ -100,7 +108,10 @@ test("a noether checkpoint loads into PyTorch with the same names, shapes and va
         assert.deepEqual(t.shape, w.shape, `params.${path} shape`);
         assert.deepEqual(t.values, w.values, `params.${path} values`); // bit-exact: same bytes
       }
-      assert.ok(Object.keys(got.tensors).some((k) => k.startsWith("opt.")), "optimiser state is in the file too");
+      assert.ok(
+        Object.keys(got.tensors).some((k) => k.startsWith("opt.")),
+        "optimiser state is in the file too",
+      );
       assert.equal(JSON.parse(got.meta.noether!).meta.step, 7);
       tree.dispose([params, optState]);
     }
@@ -109,12 +120,16 @@ test("a noether checkpoint loads into PyTorch with the same names, shapes and va
   }
 });
 
-test("a safetensors file written from PyTorch loads into noether (as a checkpoint with a template, and as named arrays)", { skip }, async () => {
+test("a safetensors file written from PyTorch loads into noether (as a checkpoint with a template, and as named arrays)", {
+  skip,
+}, async () => {
   const dir = mkdtempSync(join(tmpdir(), "noether-torch-"));
   try {
     const net = MLP([3, 4, 1], { dtype: "float32" });
     const template = net.init(makeKey(0));
-    const spec = Object.fromEntries([...leafValues(template)].map(([k, v]) => [`params.${k}`, { shape: v.shape, dtype: v.dtype }]));
+    const spec = Object.fromEntries(
+      [...leafValues(template)].map(([k, v]) => [`params.${k}`, { shape: v.shape, dtype: v.dtype }]),
+    );
     // One float64 tensor too, read back with decodeSafetensors.
     spec["extra.f64"] = { shape: [2, 3], dtype: "float64" };
     const file = join(dir, "from-torch.safetensors");
@@ -139,7 +154,10 @@ test("a safetensors file written from PyTorch loads into noether (as a checkpoin
     // A file whose names do not match the template is refused, naming the tensor.
     const badFile = join(dir, "bad.safetensors");
     py(["write", badFile, JSON.stringify({ "params.nope": { shape: [2], dtype: "float32" } })]);
-    await assert.rejects(loadCheckpoint(badFile, { params: template }), /has no tensor params\.\S+, which the model expects/);
+    await assert.rejects(
+      loadCheckpoint(badFile, { params: template }),
+      /has no tensor params\.\S+, which the model expects/,
+    );
     tree.dispose(template);
   } finally {
     rmSync(dir, { recursive: true, force: true });

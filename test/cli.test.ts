@@ -18,7 +18,10 @@ interface Run {
 
 function cli(args: string[], timeoutMs = 60_000): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
@@ -44,7 +47,11 @@ test("list prints every experiment with a description", async () => {
 });
 
 test("unknown command and unknown option exit non-zero and print usage", async () => {
-  const [cmd, opt, name] = await Promise.all([cli(["frobnicate"]), cli(["run", "mlp-fit", "--bogus"]), cli(["run", "no-such-experiment"])]);
+  const [cmd, opt, name] = await Promise.all([
+    cli(["frobnicate"]),
+    cli(["run", "mlp-fit", "--bogus"]),
+    cli(["run", "no-such-experiment"]),
+  ]);
   assert.notEqual(cmd.code, 0);
   assert.match(cmd.stderr, /unknown command 'frobnicate'/);
   assert.match(cmd.stderr, /Usage: noether/);
@@ -61,7 +68,8 @@ test("run mlp-fit --quick --json: JSON last line, results.json, checkpoint and S
   const r = await cli(["run", "mlp-fit", "--quick", "--json", "--seed", "3", "--out", out]);
   assert.equal(r.code, 0, r.stderr);
   const res = lastJson(r.stdout) as Record<string, unknown>;
-  for (const k of ["task", "trainLoss", "valLoss", "testLoss", "epochs", "steps", "seconds"]) assert.ok(k in res, `missing ${k}`);
+  for (const k of ["task", "trainLoss", "valLoss", "testLoss", "epochs", "steps", "seconds"])
+    assert.ok(k in res, `missing ${k}`);
   for (const k of ["trainLoss", "valLoss", "testLoss"]) {
     const v = res[k] as number;
     assert.ok(Number.isFinite(v) && v > 0 && v < 0.05, `${k} = ${v}: the quick fit should get close to sin(3x)·x`);
@@ -70,26 +78,50 @@ test("run mlp-fit --quick --json: JSON last line, results.json, checkpoint and S
   const ckpt = readFileSync(join(out, "checkpoint.safetensors"));
   const headerLen = Number(ckpt.readBigUInt64LE(0));
   const header = JSON.parse(ckpt.subarray(8, 8 + headerLen).toString("utf8")) as Record<string, unknown>;
-  assert.ok(Object.keys(header).some((k) => k.startsWith("params.")), "checkpoint has no params.* tensors");
+  assert.ok(
+    Object.keys(header).some((k) => k.startsWith("params.")),
+    "checkpoint has no params.* tensors",
+  );
   const svgs = readdirSync(out).filter((f) => f.endsWith(".svg"));
   assert.deepEqual(svgs.sort(), ["loss.svg", "prediction.svg"]);
-  for (const f of svgs) assert.match(readFileSync(join(out, f), "utf8"), /<path[^>]* d="M[\d.\-]+,[\d.\-]+L/);
+  for (const f of svgs) assert.match(readFileSync(join(out, f), "utf8"), /<path[^>]* d="M[\d.-]+,[\d.-]+L/);
   // Progress goes to stderr as plain lines under --json, never to stdout.
   assert.match(r.stderr, /mlp-fit: \d+\/\d+ steps \(\d+%/);
   assert.doesNotMatch(r.stdout, /steps \(/);
 });
 
 test("describe prints the description, data sets and parameter table; --json as one line", async () => {
-  const [emlp, mlp, gcnn, bad] = await Promise.all([cli(["describe", "emlp-o5-invariant", "--json"]), cli(["describe", "mlp-fit"]), cli(["describe", "gcnn-rotmnist"]), cli(["describe", "nope"])]);
+  const [emlp, mlp, gcnn, bad] = await Promise.all([
+    cli(["describe", "emlp-o5-invariant", "--json"]),
+    cli(["describe", "mlp-fit"]),
+    cli(["describe", "gcnn-rotmnist"]),
+    cli(["describe", "nope"]),
+  ]);
   assert.equal(emlp.code, 0, emlp.stderr);
   assert.match(emlp.stdout, /^emlp-o5-invariant: EMLP table/m);
   assert.match(emlp.stdout, /^channels\s+int ≥ 1\s+384\s+EMLP hidden channels/m);
   assert.match(emlp.stdout, /^schedule\s+string: constant\|cosine\s+constant\s/m);
-  const d = lastJson(emlp.stdout) as { name: string; dataSets: unknown; params: { name: string; kind: string; default: string }[] };
+  const d = lastJson(emlp.stdout) as {
+    name: string;
+    dataSets: unknown;
+    params: { name: string; kind: string; default: string }[];
+  };
   assert.equal(d.name, "emlp-o5-invariant");
   assert.equal(d.dataSets, null);
-  assert.deepEqual(d.params.map((p) => p.name), ["models", "sizes", "channels", "maxSteps", "parametrization", "schedule", "warmup"]);
-  assert.deepEqual(d.params.find((p) => p.name === "channels"), { name: "channels", kind: "int", min: 1, default: "384", description: "EMLP hidden channels (uniformRep); the MLP baselines stay 384 wide" });
+  assert.deepEqual(
+    d.params.map((p) => p.name),
+    ["models", "sizes", "channels", "maxSteps", "parametrization", "schedule", "warmup"],
+  );
+  assert.deepEqual(
+    d.params.find((p) => p.name === "channels"),
+    {
+      name: "channels",
+      kind: "int",
+      min: 1,
+      default: "384",
+      description: "EMLP hidden channels (uniformRep); the MLP baselines stay 384 wide",
+    },
+  );
   assert.equal(mlp.code, 0, mlp.stderr);
   assert.match(mlp.stdout, /^parameters: none$/m);
   assert.match(gcnn.stdout, /^data sets: mnist, fashion \(--data; default mnist\)$/m);
@@ -100,27 +132,55 @@ test("describe prints the description, data sets and parameter table; --json as 
 test("run --param: valid values change the run (results.json config and rows)", { timeout: 120_000 }, async () => {
   const out = join(tmp, "emlp-params");
   const args = ["run", "emlp-o5-invariant", "--quick", "--json", "--out", out];
-  const r = await cli([...args, "--param", "models=emlp", "--param", "channels=16", "--param", "maxSteps=2", "--param", "sizes=100", "--param", "schedule=cosine"], 120_000);
+  const r = await cli(
+    [
+      ...args,
+      "--param",
+      "models=emlp",
+      "--param",
+      "channels=16",
+      "--param",
+      "maxSteps=2",
+      "--param",
+      "sizes=100",
+      "--param",
+      "schedule=cosine",
+    ],
+    120_000,
+  );
   assert.equal(r.code, 0, r.stderr);
-  const saved = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as { config: Record<string, unknown>; results: { model: string; trainSize: number; steps: number }[] };
+  const saved = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as {
+    config: Record<string, unknown>;
+    results: { model: string; trainSize: number; steps: number }[];
+  };
   assert.deepEqual(saved, lastJson(r.stdout));
   assert.equal(saved.config.channels, 16);
   assert.equal(saved.config.schedule, "cosine");
   assert.equal(saved.config.epochs, "min(300000/N, 300), at most 2 steps");
-  assert.deepEqual(saved.results.map((x) => [x.model, x.trainSize, x.steps]), [["emlp", 100, 2]]);
+  assert.deepEqual(
+    saved.results.map((x) => [x.model, x.trainSize, x.steps]),
+    [["emlp", 100, 2]],
+  );
 });
 
 test("run --param: invalid values and names are errors naming the parameter, the expectation and what was given", async () => {
-  const run = (...p: string[]) => cli(["run", "emlp-o5-invariant", "--quick", "--out", join(tmp, "never"), ...p.flatMap((x) => ["--param", x])]);
+  const run = (...p: string[]) =>
+    cli(["run", "emlp-o5-invariant", "--quick", "--out", join(tmp, "never"), ...p.flatMap((x) => ["--param", x])]);
   const cases: [string[], RegExp][] = [
     [["channels=NaN"], /error: --param channels must be an integer ≥ 1, got "NaN"/],
     [["channels=-3"], /error: --param channels must be an integer ≥ 1, got "-3"/],
     [["channels=1.5"], /error: --param channels must be an integer ≥ 1, got "1.5"/],
     [["warmup=abc"], /error: --param warmup must be a number in \[0, 0\.99\], got "abc"/],
     [["schedule=linear"], /error: --param schedule must be one of constant, cosine, got "linear"/],
-    [["models=emlp,cnn"], /error: --param models must be a comma-separated list, each one of mlp, mlp-aug, emlp, got "emlp,cnn"/],
+    [
+      ["models=emlp,cnn"],
+      /error: --param models must be a comma-separated list, each one of mlp, mlp-aug, emlp, got "emlp,cnn"/,
+    ],
     [["sizes=100,-1"], /error: --param sizes must be a comma-separated list of integers ≥ 1, got "100,-1"/],
-    [["width=3"], /error: emlp-o5-invariant has no parameter "width"; its parameters: models, sizes, channels, maxSteps, parametrization, schedule, warmup/],
+    [
+      ["width=3"],
+      /error: emlp-o5-invariant has no parameter "width"; its parameters: models, sizes, channels, maxSteps, parametrization, schedule, warmup/,
+    ],
     [["channels"], /error: --param expects key=value, got "channels"/],
     [["channels=16", "channels=32"], /error: --param channels is given more than once/],
   ];
@@ -137,8 +197,14 @@ test("run --param: invalid values and names are errors naming the parameter, the
   // Values handed over in code go through the same check when an experiment runs from the registry.
   const { findExperiment } = await import("../src/experiments/index.js");
   const opts = { quick: true, seed: 0, outDir: join(tmp, "never"), onProgress: () => {}, log: () => {} };
-  await assert.rejects(findExperiment("emlp-lorentz")!.run({ ...opts, params: { channels: 0 } }), /emlp-lorentz: parameter channels must be an integer ≥ 1, got 0/);
-  await assert.rejects(findExperiment("mlp-fit")!.run({ ...opts, params: { epochs: 3 } }), /mlp-fit takes no parameters; got "epochs"/);
+  await assert.rejects(
+    findExperiment("emlp-lorentz")!.run({ ...opts, params: { channels: 0 } }),
+    /emlp-lorentz: parameter channels must be an integer ≥ 1, got 0/,
+  );
+  await assert.rejects(
+    findExperiment("mlp-fit")!.run({ ...opts, params: { epochs: 3 } }),
+    /mlp-fit takes no parameters; got "epochs"/,
+  );
 });
 
 test("bench mlp-step --json prints the documented shape", async () => {
@@ -181,7 +247,10 @@ test("tour writes report/index.html with each experiment's numbers and inline SV
     const outJ = join(tmp, `report-jobs${jobs}`);
     const rj = await cli(["tour", "--out", outJ, "--json", "--only", "mlp-fit", "--jobs", jobs]);
     assert.equal(rj.code, 0, rj.stderr);
-    assert.ok(Number.isFinite((lastJson(rj.stdout) as Record<string, { testLoss: number }>)["mlp-fit"]!.testLoss), `--jobs ${jobs}`);
+    assert.ok(
+      Number.isFinite((lastJson(rj.stdout) as Record<string, { testLoss: number }>)["mlp-fit"]!.testLoss),
+      `--jobs ${jobs}`,
+    );
     assert.ok(existsSync(join(outJ, "index.html")));
     if (jobs === "2") assert.match(rj.stderr, /^\[mlp-fit\] /m);
   }

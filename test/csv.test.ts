@@ -5,7 +5,11 @@ import { ConfigError } from "../src/core/errors.js";
 import { parseNumericCsv, selectColumns } from "../src/node/csv.js";
 
 const fails = (text: string, re: RegExp) =>
-  assert.throws(() => parseNumericCsv(text, "data.csv"), (e: unknown) => e instanceof ConfigError && re.test((e as Error).message), `expected ${re}`);
+  assert.throws(
+    () => parseNumericCsv(text, "data.csv"),
+    (e: unknown) => e instanceof ConfigError && re.test((e as Error).message),
+    `expected ${re}`,
+  );
 
 test("a header and numeric rows parse; columns select by name", () => {
   const t = parseNumericCsv("x1, x2 ,y\n1,2,3\n# a comment\n\n4,5e-1,-6\n");

@@ -46,7 +46,10 @@ function minkowski(n: number, seed: number): { x: Float64Array; g: Float64Array 
 }
 
 test("logmHost inverts expmHost (rotations up to 3 rad, a general matrix)", () => {
-  for (const A of [[0, -3, 3, 0], [0.3, -1.2, 0.7, 0.1]]) {
+  for (const A of [
+    [0, -3, 3, 0],
+    [0.3, -1.2, 0.7, 0.1],
+  ]) {
     const back = logmHost(expmHost(A, 2), 2);
     assert.ok(Math.max(...back.map((v, i) => Math.abs(v - A[i]!))) < 1e-12, `${A}: ${back}`);
   }
@@ -83,7 +86,10 @@ test("invariant nullspace by autodiff: O(5)-invariant function of two vectors �
     const b = v.slice([], [5, 10]);
     const na = np.sqrt(np.sum(np.square(a.ref), 1));
     const nb = np.sqrt(np.sum(np.square(b.ref), 1));
-    return np.sin(na.ref).sub(nb.ref.mul(nb.ref).mul(nb.ref).mul(0.5)).add(np.sum(a.mul(b), 1).div(na.mul(nb)));
+    return np
+      .sin(na.ref)
+      .sub(nb.ref.mul(nb.ref).mul(nb.ref).mul(0.5))
+      .add(np.sum(a.mul(b), 1).div(na.mul(nb)));
   };
   const r = await discoverInvariant(f, hostNormal(300 * 10, hostRng(2)), { n: 300, width: 10 }, { copies: 2 });
   assert.equal(r.basis.k, 10);
@@ -98,7 +104,13 @@ test("equivariant nullspace: f(x) = |x|²·x on ℝ³ is O(3)-equivariant → so
 });
 
 /** Point clouds [clouds·points, d] and their images under random elements exp(Σ tᵢGᵢ) of G. */
-function clouds(G: Group, clouds: number, points: number, seed: number, noise: number): { x: Float64Array; xp: Float64Array } {
+function clouds(
+  G: Group,
+  clouds: number,
+  points: number,
+  seed: number,
+  noise: number,
+): { x: Float64Array; xp: Float64Array } {
   const d = G.d;
   const rng = hostRng(seed);
   const x = hostNormal(clouds * points * d, rng);
@@ -135,7 +147,10 @@ function shifts(n: number, d: number, max: number, seed: number): { x: Float64Ar
   const sig = (c: Float64Array, t: number) =>
     Float64Array.from({ length: d }, (_, j) => {
       let s = c[0]!;
-      for (let k = 1; k < d / 2; k++) s += c[2 * k - 1]! * Math.cos((2 * Math.PI * k * (j - t)) / d) + c[2 * k]! * Math.sin((2 * Math.PI * k * (j - t)) / d);
+      for (let k = 1; k < d / 2; k++)
+        s +=
+          c[2 * k - 1]! * Math.cos((2 * Math.PI * k * (j - t)) / d) +
+          c[2 * k]! * Math.sin((2 * Math.PI * k * (j - t)) / d);
       return s;
     });
   const x = new Float64Array(n * d);
@@ -147,7 +162,9 @@ function shifts(n: number, d: number, max: number, seed: number): { x: Float64Ar
   }
   // The generator of shifts: the spectral derivative of the band-limited interpolant.
   const D = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) if (i !== j) D[i * d + j] = ((Math.PI / d) * (-1) ** (i - j)) / Math.tan((Math.PI * (i - j)) / d);
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < d; j++)
+      if (i !== j) D[i * d + j] = ((Math.PI / d) * (-1) ** (i - j)) / Math.tan((Math.PI * (i - j)) / d);
   return { x, xp, D: { d, k: 1, generators: D } };
 }
 
@@ -185,13 +202,24 @@ test("a learned non-orthogonal A·so(3)·A⁻¹ (1° errors) keeps a well-condit
   const r = canonicalBasis({ d: 3, k: 3, generators: Float64Array.from(gens.flatMap((g) => Array.from(g))) });
   // Gram matrix of the readable basis: far from singular (a row-by-row RREF left it at ~1e-5).
   const gram = new Float64Array(9);
-  for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) for (let i = 0; i < 9; i++) gram[a * 3 + b] = gram[a * 3 + b]! + r.generators[a * 9 + i]! * r.generators[b * 9 + i]!;
+  for (let a = 0; a < 3; a++)
+    for (let b = 0; b < 3; b++)
+      for (let i = 0; i < 9; i++)
+        gram[a * 3 + b] = gram[a * 3 + b]! + r.generators[a * 9 + i]! * r.generators[b * 9 + i]!;
   const ev = jacobiEigh(gram, 3).values;
   assert.ok(ev[0]! / ev[2]! > 0.05, `Gram eigenvalues ${Array.from(ev)}`);
   const learned = groupFromGenerators(r, { closureTol: 0.1 }); // true invariants at σ ≈ 0.012, the next at ≥ 0.3
-  const truth = customGroup({ name: "A·SO(3)·A⁻¹", d: 3, lieAlgebra: gens.map((_, k) => matmul(matmul(A, SO(3).lieGenerator(k), 3, 3, 3), Ai, 3, 3, 3)) });
+  const truth = customGroup({
+    name: "A·SO(3)·A⁻¹",
+    d: 3,
+    lieAlgebra: gens.map((_, k) => matmul(matmul(A, SO(3).lieGenerator(k), 3, 3, 3), Ai, 3, 3, 3)),
+  });
   for (const R of [(G: Group) => V(G), (G: Group) => V(G).tensor(V(G).dual()), (G: Group) => V(G).tensor(V(G))]) {
-    assert.equal(invariantSubspace(R(learned)).rank, invariantSubspace(R(truth)).rank, `${R(truth).structure}: ${invariantSubspace(R(learned)).rank} invariants on the learned group, ${invariantSubspace(R(truth)).rank} on the true one`);
+    assert.equal(
+      invariantSubspace(R(learned)).rank,
+      invariantSubspace(R(truth)).rank,
+      `${R(truth).structure}: ${invariantSubspace(R(learned)).rank} invariants on the learned group, ${invariantSubspace(R(truth)).rank} on the true one`,
+    );
   }
 });
 
@@ -199,7 +227,10 @@ test("closure: a span that is not a Lie algebra is flagged, refused, and closed 
   const so3 = algebra(SO(3));
   const two = { d: 3, k: 2, generators: so3.generators.slice(0, 18) }; // L_z, L_y without L_x
   assert.ok(closureResidual(two) > 0.5, `residual ${closureResidual(two)}`);
-  assert.throws(() => groupFromGenerators(two), (e: unknown) => e instanceof ConfigError && /not closed under the commutator/.test((e as Error).message));
+  assert.throws(
+    () => groupFromGenerators(two),
+    (e: unknown) => e instanceof ConfigError && /not closed under the commutator/.test((e as Error).message),
+  );
   const closed = groupFromGenerators(two, { close: true });
   assert.equal(closed.D, 3);
   assert.equal(closed.learned.addedByClosure, 1);
@@ -207,13 +238,42 @@ test("closure: a span that is not a Lie algebra is flagged, refused, and closed 
 });
 
 test("group.json round trip keeps generators, discrete generators and solveTol; bad files are named", () => {
-  const G = groupFromGenerators(lieBasis([[[0, -1], [1, 0]]]), { name: "rot", discrete: [[[1, 0], [0, -1]]], solveTol: 1e-4 });
+  const G = groupFromGenerators(
+    lieBasis([
+      [
+        [0, -1],
+        [1, 0],
+      ],
+    ]),
+    {
+      name: "rot",
+      discrete: [
+        [
+          [1, 0],
+          [0, -1],
+        ],
+      ],
+      solveTol: 1e-4,
+    },
+  );
   const json = JSON.parse(JSON.stringify(groupToJSON(G, { method: "test" })));
   const back = groupFromJSON(json);
   assert.deepEqual([back.name, back.d, back.D, back.M, back.solveTol], ["rot", 2, 1, 1, 1e-4]);
   assert.deepEqual(Array.from(back.lieAlgebra), Array.from(G.lieAlgebra));
   assert.throws(() => groupFromJSON({ ...json, dim: 3 }), /"generators"\[0\] is not a 3×3 matrix/);
-  assert.throws(() => groupFromJSON({ ...json, generators: [[[0, "x"], [1, 0]]] }), /"generators"\[0\]\[0\]\[1\] is "x"/);
+  assert.throws(
+    () =>
+      groupFromJSON({
+        ...json,
+        generators: [
+          [
+            [0, "x"],
+            [1, 0],
+          ],
+        ],
+      }),
+    /"generators"\[0\]\[0\]\[1\] is "x"/,
+  );
   assert.throws(() => groupFromJSON([]), /expected a JSON object/);
 });
 
@@ -222,11 +282,20 @@ test("data that cannot identify the generators gets clear errors", async () => {
   assert.throws(() => invariantFromGradients(x, g, { n: 3, width: 4 }), /too few samples to identify the generators/);
   const bad = Float64Array.from(minkowski(50, 2).x);
   bad[17] = NaN;
-  assert.throws(() => invariantFromGradients(bad, minkowski(50, 2).g, { n: 50, width: 4 }), (e: unknown) => e instanceof NonFiniteError && /sample 4, column 1/.test((e as Error).message));
-  assert.throws(() => invariantFromGradients(new Float64Array(200), new Float64Array(200), { n: 50, width: 4 }), /too few samples|every constraint vanishes/);
+  assert.throws(
+    () => invariantFromGradients(bad, minkowski(50, 2).g, { n: 50, width: 4 }),
+    (e: unknown) => e instanceof NonFiniteError && /sample 4, column 1/.test((e as Error).message),
+  );
+  assert.throws(
+    () => invariantFromGradients(new Float64Array(200), new Float64Array(200), { n: 50, width: 4 }),
+    /too few samples|every constraint vanishes/,
+  );
   const same = hostNormal(40 * 2, hostRng(1));
   await assert.rejects(discoverFromPairs(same, same, { n: 40, d: 2 }), /every x′ equals its x/);
   const flat = new Float64Array(60).map((_, i) => (i % 2 === 0 ? i : 0)); // every point on the x-axis
   await assert.rejects(discoverFromPairs(flat, flat, { n: 30, d: 2 }, { points: 10 }), /do not span ℝ\^2/);
-  await assert.rejects(discoverFromPairs(same, same, { n: 40, d: 2 }, { points: 3 }), /points must be a positive integer dividing the 40 rows/);
+  await assert.rejects(
+    discoverFromPairs(same, same, { n: 40, d: 2 }, { points: 3 }),
+    /points must be a positive integer dividing the 40 rows/,
+  );
 });

@@ -5,7 +5,24 @@ import { initEngine, withDevice, type FloatDtype } from "../src/core/engine.js";
 import { ConfigError, ShapeError } from "../src/core/errors.js";
 import { fromHost, toFloat64 } from "../src/core/host.js";
 import { hostNormal, hostRng, makeKey } from "../src/core/rng.js";
-import { C, Dihedral, GL, Lorentz, O, S, SL, SO, SO13p, SU, Sp, Translations, Z, customGroup, directProduct, type Group } from "../src/groups/index.js";
+import {
+  C,
+  Dihedral,
+  GL,
+  Lorentz,
+  O,
+  S,
+  SL,
+  SO,
+  SO13p,
+  SU,
+  Sp,
+  Translations,
+  Z,
+  customGroup,
+  directProduct,
+  type Group,
+} from "../src/groups/index.js";
 import {
   EMLP,
   EMLPBlock,
@@ -27,12 +44,17 @@ import { gradcheck, type HostTree } from "../src/testing/gradcheck.js";
 
 await initEngine();
 
-const randn = (rows: number, cols: number, seed: number) => ({ dtype }: { dtype: FloatDtype }) =>
-  fromHost(hostNormal(rows * cols, hostRng(seed)), [rows, cols], { dtype });
+const randn =
+  (rows: number, cols: number, seed: number) =>
+  ({ dtype }: { dtype: FloatDtype }) =>
+    fromHost(hostNormal(rows * cols, hostRng(seed)), [rows, cols], { dtype });
 
 /** Parameters made on the evaluation device and cast to its dtype. */
 function paramsOn<P>(device: "cpu" | "wasm", dtype: FloatDtype, make: () => P): Promise<P> {
-  return withDevice(device, () => tree.map((a: JArray) => a.astype(dtype === "float64" ? np.float64 : np.float32), make() as never) as P);
+  return withDevice(
+    device,
+    () => tree.map((a: JArray) => a.astype(dtype === "float64" ? np.float64 : np.float32), make() as never) as P,
+  );
 }
 
 /** Every group of the catalogue, with a small rotation-like rotation of O(2) as customGroup. */
@@ -61,10 +83,22 @@ const groups: Group[] = [
 /** Small test reps: in = V ⊕ 1, hidden = 2·1 ⊕ 2V ⊕ V⊗V*, out = V ⊕ 1. */
 function smallReps(G: Group): { rin: Rep; hidden: Rep; rout: Rep } {
   const v = V(G);
-  return { rin: v.sum(Scalar(G)), hidden: Scalar(G).times(2).sum(v.times(2), T(1, 1, G)), rout: v.sum(Scalar(G)) };
+  return {
+    rin: v.sum(Scalar(G)),
+    hidden: Scalar(G)
+      .times(2)
+      .sum(v.times(2), T(1, 1, G)),
+    rout: v.sum(Scalar(G)),
+  };
 }
 
-async function checkLayer(G: Group, layer: RepModule, dtype: FloatDtype, device: "cpu" | "wasm", seed: number): Promise<number> {
+async function checkLayer(
+  G: Group,
+  layer: RepModule,
+  dtype: FloatDtype,
+  device: "cpu" | "wasm",
+  seed: number,
+): Promise<number> {
   const p = await paramsOn(device, dtype, () => layer.init(makeKey(seed)));
   const rep = await assertEquivariant((x) => layer.apply(tree.ref(p), x), {
     group: G,
@@ -116,11 +150,14 @@ test("uniformRep follows EMLP's allocation: O(5), 384 channels → 134 scalars, 
   assert.equal(r.size, 384);
   const counts = new Map<string, number>();
   for (const s of r.summands()) counts.set(s.structure, (counts.get(s.structure) ?? 0) + 1);
-  assert.deepEqual([...counts.entries()], [
-    ["1", 134],
-    ["V", 25],
-    ["(V⊗V)", 5],
-  ]);
+  assert.deepEqual(
+    [...counts.entries()],
+    [
+      ["1", 134],
+      ["V", 25],
+      ["(V⊗V)", 5],
+    ],
+  );
   const l = uniformRep(100, Lorentz(), { maxRank: 1 });
   assert.equal(l.size, 100);
   assert.ok(l.summands().every((s) => s.size <= 4));
@@ -135,7 +172,10 @@ test("gradients of the layers match finite differences (float64, cpu)", async ()
   const x = hostNormal(2 * rin.size, hostRng(7));
   for (const layer of [EquivariantLinear(rin, hidden), EMLPBlock(rin, hidden)] as RepModule[]) {
     const p0 = await paramsOn("cpu", "float64", () => layer.init(makeKey(5)));
-    const host = tree.map((a: JArray) => ({ data: toFloat64(a.ref), shape: a.shape }), p0 as never) as unknown as HostTree;
+    const host = tree.map(
+      (a: JArray) => ({ data: toFloat64(a.ref), shape: a.shape }),
+      p0 as never,
+    ) as unknown as HostTree;
     tree.dispose(p0 as never);
     const rep = await gradcheck(
       (p) => {
@@ -163,7 +203,9 @@ test("feature-major EMLP path (batch-last layers, zero-padded contractions, perm
       const net = EMLP(rin, rout, G, { channels: hidden, layers: 2 });
       const p = await paramsOn("cpu", "float64", () => net.init(makeKey(20 + h)));
       const xh = hostNormal(B * rin.size, hostRng(21 + B));
-      const y = toFloat64(await withDevice("cpu", () => net.apply(tree.ref(p), fromHost(xh, [B, rin.size], { dtype: "float64" }))));
+      const y = toFloat64(
+        await withDevice("cpu", () => net.apply(tree.ref(p), fromHost(xh, [B, rin.size], { dtype: "float64" }))),
+      );
       const yRef = toFloat64(
         await withDevice("cpu", () => {
           let a = fromHost(xh, [B, rin.size], { dtype: "float64" });
@@ -189,8 +231,15 @@ test("feature-major EMLP path (batch-last layers, zero-padded contractions, perm
       });
       assert.ok(eq.maxError < 1e-9, `hidden ${h} B=${B}: equivariance ${eq.maxError}`);
       if (B === 8) {
-        const host = tree.map((a: JArray) => ({ data: toFloat64(a.ref), shape: a.shape }), tree.ref(p) as never) as unknown as HostTree;
-        const rep = await gradcheck((pp) => np.sum(np.sin(net.apply(pp, fromHost(xh, [B, rin.size], { dtype: "float64" })))), host, { maxEntries: 24, rtol: 1e-5 });
+        const host = tree.map(
+          (a: JArray) => ({ data: toFloat64(a.ref), shape: a.shape }),
+          tree.ref(p) as never,
+        ) as unknown as HostTree;
+        const rep = await gradcheck(
+          (pp) => np.sum(np.sin(net.apply(pp, fromHost(xh, [B, rin.size], { dtype: "float64" })))),
+          host,
+          { maxEntries: 24, rtol: 1e-5 },
+        );
         assert.ok(rep.ok, `hidden ${h}: gradcheck`);
       }
       tree.dispose(p as never);
@@ -209,25 +258,37 @@ test('"projected" and "basis" parametrizations: same function from the same key,
   assert.equal(count(pc), proj.basis.rank);
   assert.ok(count(pp) > proj.basis.rank);
   const xh = hostNormal(4 * rin.size, hostRng(9));
-  const y = async (l: RepModule, p: unknown) => toFloat64(await withDevice("cpu", () => l.apply(tree.ref(p) as never, fromHost(xh, [4, rin.size], { dtype: "float64" }))));
+  const y = async (l: RepModule, p: unknown) =>
+    toFloat64(
+      await withDevice("cpu", () => l.apply(tree.ref(p) as never, fromHost(xh, [4, rin.size], { dtype: "float64" }))),
+    );
   const [yp, yc] = [await y(proj, pp), await y(coef, pc)];
   for (let i = 0; i < yp.length; i++) assert.ok(Math.abs(yp[i]! - yc[i]!) < 1e-12, `output ${i}: ${yp[i]} vs ${yc[i]}`);
   // The dense weight of the projected layer is the orthogonal projection of its raw entries:
   // projecting it again changes nothing, and it satisfies the constraint (checked by the harness above).
   const Wt = toFloat64(await withDevice("cpu", () => proj.weight(tree.ref(pp), { dtype: np.float64, device: "cpu" })));
   const W = new Float64Array(Wt.length);
-  for (let i = 0; i < rin.size; i++) for (let o = 0; o < hidden.size; o++) W[o * rin.size + i] = Wt[i * hidden.size + o]!;
+  for (let i = 0; i < rin.size; i++)
+    for (let o = 0; o < hidden.size; o++) W[o * rin.size + i] = Wt[i * hidden.size + o]!;
   const WW = proj.basis.project(W);
   for (let i = 0; i < W.length; i++) assert.ok(Math.abs(W[i]! - WW[i]!) < 1e-12);
   tree.dispose([pp, pc] as never);
-  assert.throws(() => EquivariantLinear(rin, hidden, { parametrization: "dense" as never }), (e: unknown) => e instanceof ConfigError && /"projected" or "basis", got "dense"/.test((e as Error).message));
+  assert.throws(
+    () => EquivariantLinear(rin, hidden, { parametrization: "dense" as never }),
+    (e: unknown) => e instanceof ConfigError && /"projected" or "basis", got "dense"/.test((e as Error).message),
+  );
 });
 
 test("EMLP as the Hamiltonian of a Hamiltonian network: the field J∇H is SO(3)-equivariant on (q, p)", async () => {
   const G = SO(3);
   const v = V(G);
   const rin = v.sum(v);
-  const net = EMLP(rin, Scalar(G), G, { channels: Scalar(G).times(4).sum(v.times(2), T(2, 0, G)), layers: 1 });
+  const net = EMLP(rin, Scalar(G), G, {
+    channels: Scalar(G)
+      .times(4)
+      .sum(v.times(2), T(2, 0, G)),
+    layers: 1,
+  });
   const field = hamiltonianField(asScalarFn(net));
   const p = await paramsOn("cpu", "float64", () => net.init(makeKey(11)));
   const rep = await assertEquivariant((x) => field(tree.ref(p), x), {
@@ -256,7 +317,11 @@ test("bad input: wrong feature count → ShapeError; neighbours checked at build
   assert.throws(() => net.apply(pn, np.zeros([2, 7])), ShapeError);
   assert.throws(
     () => chain(EquivariantLinear(v, v.times(3).sum(T(2, 0, G))), EquivariantLinear(v.times(2), v)),
-    (e: unknown) => e instanceof ConfigError && /layer 2 \(EquivariantLinear\) expects repIn \(2V\) \(size 6\) but layer 1 \(EquivariantLinear\) gives \(3V⊕\(V⊗V\)\)/.test((e as Error).message),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      /layer 2 \(EquivariantLinear\) expects repIn \(2V\) \(size 6\) but layer 1 \(EquivariantLinear\) gives \(3V⊕\(V⊗V\)\)/.test(
+        (e as Error).message,
+      ),
   );
   assert.throws(() => EquivariantLinear(v, Scalar(G)), /no equivariant map from V to 1/);
   assert.throws(() => EMLP(v, Scalar(SO(3)), G), /not of O\(3\)/);
@@ -269,25 +334,54 @@ test("emlp-o5-invariant runs end to end (tiny: 16 channels, 4 steps per model): 
   const { o5Task } = await import("../src/experiments/emlp.js");
   const outDir = mkdtempSync(join(tmpdir(), "noether-emlp-"));
   try {
-    const r = await o5Task.run({ quick: true, seed: 0, outDir, onProgress: () => {}, log: () => {}, params: { channels: 16, maxSteps: 4 } });
+    const r = await o5Task.run({
+      quick: true,
+      seed: 0,
+      outDir,
+      onProgress: () => {},
+      log: () => {},
+      params: { channels: 16, maxSteps: 4 },
+    });
     assert.equal(r.task, "emlp-o5-invariant");
-    const rows = r.results as { model: string; group: string; trainSize: number; testMSE: number; finalTestMSE: number; valMSE: number; selectedStep: number; steps: number; equivarianceError: number }[];
-    assert.deepEqual(rows.map((x) => x.model), ["mlp", "mlp-aug", "emlp"]);
+    const rows = r.results as {
+      model: string;
+      group: string;
+      trainSize: number;
+      testMSE: number;
+      finalTestMSE: number;
+      valMSE: number;
+      selectedStep: number;
+      steps: number;
+      equivarianceError: number;
+    }[];
+    assert.deepEqual(
+      rows.map((x) => x.model),
+      ["mlp", "mlp-aug", "emlp"],
+    );
     for (const row of rows) {
       assert.equal(row.group, "O(5)");
       assert.equal(row.trainSize, 1000);
       assert.ok(Number.isFinite(row.testMSE) && row.testMSE > 0, `${row.model} testMSE ${row.testMSE}`);
       // Selection on the validation set: a step of the run, the final iterate's test MSE beside it.
       assert.equal(row.steps, 4);
-      assert.ok(Number.isInteger(row.selectedStep) && row.selectedStep >= 1 && row.selectedStep <= row.steps, `${row.model} selectedStep ${row.selectedStep}`);
+      assert.ok(
+        Number.isInteger(row.selectedStep) && row.selectedStep >= 1 && row.selectedStep <= row.steps,
+        `${row.model} selectedStep ${row.selectedStep}`,
+      );
       assert.ok(Number.isFinite(row.valMSE) && row.valMSE > 0, `${row.model} valMSE ${row.valMSE}`);
       if (row.selectedStep === row.steps) assert.equal(row.testMSE, row.finalTestMSE);
     }
     // The paper's numbers at the sizes of the run (quick: N = 1000 only).
-    assert.deepEqual(r.paper, { source: (r.paper as { source: string }).source, emlpGroup: "O(5)", trainSizes: [1000], testMSE: { mlp: [0.0892], "mlp-aug": [0.0633], emlp: [0.017] } });
+    assert.deepEqual(r.paper, {
+      source: (r.paper as { source: string }).source,
+      emlpGroup: "O(5)",
+      trainSizes: [1000],
+      testMSE: { mlp: [0.0892], "mlp-aug": [0.0633], emlp: [0.017] },
+    });
     assert.ok(rows[2]!.equivarianceError < 1e-4, `emlp ${rows[2]!.equivarianceError}`);
     assert.ok(rows[0]!.equivarianceError > 1e-3, `mlp ${rows[0]!.equivarianceError}`);
-    for (const f of ["results.json", "test-mse.svg", "checkpoint.safetensors"]) assert.ok(existsSync(join(outDir, f)), f);
+    for (const f of ["results.json", "test-mse.svg", "checkpoint.safetensors"])
+      assert.ok(existsSync(join(outDir, f)), f);
   } finally {
     rmSync(outDir, { recursive: true, force: true });
   }

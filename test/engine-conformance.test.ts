@@ -17,16 +17,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  defaultDevice,
-  grad,
-  jit,
-  lax,
-  nn,
-  numpy as np,
-  type Array as JArray,
-  type Device,
-} from "../src/jax.js";
+import { defaultDevice, grad, jit, lax, nn, numpy as np, type Array as JArray, type Device } from "../src/jax.js";
 import { initEngine, toDType } from "../src/core/engine.js";
 
 await initEngine({ device: "wasm" });
@@ -98,7 +89,15 @@ interface Evaluation {
 
 const read = (a: JArray) => Float64Array.from(a.dataSync() as ArrayLike<number>);
 
-function evaluate(c: Case, data: number[][], cot: number[], outShape: number[], device: Device, dtype: Dtype, jitted = false): Evaluation {
+function evaluate(
+  c: Case,
+  data: number[][],
+  cot: number[],
+  outShape: number[],
+  device: Device,
+  dtype: Dtype,
+  jitted = false,
+): Evaluation {
   return onDevice(device, () => {
     const out = read(c.fn(toArrays(data, c.shapes, device, dtype)));
     const s = scalarize(c, cot, outShape, device, dtype);
@@ -165,18 +164,31 @@ function checkFiniteDifferences(c: Case, seed: number, tol = 1e-6): string[] {
       let analytic = 0;
       gs.forEach((g, i) => g.forEach((v, j) => (analytic += v * dir[i]![j]!)));
       const at = (t: number) =>
-        F(toArrays(data.map((d, i) => d.map((v, j) => v + t * dir[i]![j]!)), c.shapes, "cpu", "float64")).item();
+        F(
+          toArrays(
+            data.map((d, i) => d.map((v, j) => v + t * dir[i]![j]!)),
+            c.shapes,
+            "cpu",
+            "float64",
+          ),
+        ).item();
       const h = 1e-5;
       const numeric = (at(h) - at(-h)) / (2 * h);
       const scale = Math.max(Math.abs(analytic), Math.abs(numeric), 1e-3);
       const e = Math.abs(analytic - numeric) / scale;
-      if (!(e <= tol)) fails.push(`${c.name} ${label}: autodiff ${analytic} vs finite differences ${numeric} (rel ${e.toExponential(2)})`);
+      if (!(e <= tol))
+        fails.push(
+          `${c.name} ${label}: autodiff ${analytic} vs finite differences ${numeric} (rel ${e.toExponential(2)})`,
+        );
     }
   });
   return fails;
 }
 
-function runCases(cases: Case[], opts: { fd?: boolean | ((c: Case, i: number) => boolean); jit?: boolean; tol?: number } = {}) {
+function runCases(
+  cases: Case[],
+  opts: { fd?: boolean | ((c: Case, i: number) => boolean); jit?: boolean; tol?: number } = {},
+) {
   const fails: string[] = [];
   cases.forEach((c, i) => {
     fails.push(...checkDevices(c, i + 1, opts.tol ?? 1e-4, opts.jit ?? false));
@@ -193,11 +205,30 @@ test("matmul [M,K]@[K,N]: K in {1,2,3,4,8,16,64}, N multiple of 4 and not", () =
   for (const K of [1, 2, 4, 8]) {
     for (const N of [3, 4, 6, 8, 12, 200]) {
       const M = N === 200 ? 16 : 7;
-      cases.push({ name: `matmul M=${M} K=${K} N=${N}`, shapes: [[M, K], [K, N]], fn: ([x, w]) => np.matmul(x!, w!) });
+      cases.push({
+        name: `matmul M=${M} K=${K} N=${N}`,
+        shapes: [
+          [M, K],
+          [K, N],
+        ],
+        fn: ([x, w]) => np.matmul(x!, w!),
+      });
     }
   }
-  for (const [M, K, N] of [[5, 3, 5], [9, 16, 4], [4, 64, 9], [33, 64, 64]] as const) {
-    cases.push({ name: `matmul M=${M} K=${K} N=${N}`, shapes: [[M, K], [K, N]], fn: ([x, w]) => np.matmul(x!, w!) });
+  for (const [M, K, N] of [
+    [5, 3, 5],
+    [9, 16, 4],
+    [4, 64, 9],
+    [33, 64, 64],
+  ] as const) {
+    cases.push({
+      name: `matmul M=${M} K=${K} N=${N}`,
+      shapes: [
+        [M, K],
+        [K, N],
+      ],
+      fn: ([x, w]) => np.matmul(x!, w!),
+    });
   }
   runCases(cases, { fd: (_c, i) => i % 3 === 0 });
 });
@@ -218,14 +249,52 @@ test("two-layer tanh MLP with small inputs (HNN shape): second-order parameter g
 
 test("batched matmul [B,M,K]@[B,K,N] and [B,M,K]@[K,N]", () => {
   const cases: Case[] = [
-    { name: "bmm B=3 M=5 K=2 N=8", shapes: [[3, 5, 2], [3, 2, 8]], fn: ([x, w]) => np.matmul(x!, w!) },
-    { name: "bmm B=2 M=4 K=8 N=7", shapes: [[2, 4, 8], [2, 8, 7]], fn: ([x, w]) => np.matmul(x!, w!) },
-    { name: "bmm B=4 M=3 K=1 N=4", shapes: [[4, 3, 1], [4, 1, 4]], fn: ([x, w]) => np.matmul(x!, w!) },
-    { name: "3-D@2-D B=3 M=5 K=4 N=12", shapes: [[3, 5, 4], [4, 12]], fn: ([x, w]) => np.matmul(x!, w!) },
-    { name: "3-D@2-D B=2 M=6 K=2 N=5", shapes: [[2, 6, 2], [2, 5]], fn: ([x, w]) => np.matmul(x!, w!) },
+    {
+      name: "bmm B=3 M=5 K=2 N=8",
+      shapes: [
+        [3, 5, 2],
+        [3, 2, 8],
+      ],
+      fn: ([x, w]) => np.matmul(x!, w!),
+    },
+    {
+      name: "bmm B=2 M=4 K=8 N=7",
+      shapes: [
+        [2, 4, 8],
+        [2, 8, 7],
+      ],
+      fn: ([x, w]) => np.matmul(x!, w!),
+    },
+    {
+      name: "bmm B=4 M=3 K=1 N=4",
+      shapes: [
+        [4, 3, 1],
+        [4, 1, 4],
+      ],
+      fn: ([x, w]) => np.matmul(x!, w!),
+    },
+    {
+      name: "3-D@2-D B=3 M=5 K=4 N=12",
+      shapes: [
+        [3, 5, 4],
+        [4, 12],
+      ],
+      fn: ([x, w]) => np.matmul(x!, w!),
+    },
+    {
+      name: "3-D@2-D B=2 M=6 K=2 N=5",
+      shapes: [
+        [2, 6, 2],
+        [2, 5],
+      ],
+      fn: ([x, w]) => np.matmul(x!, w!),
+    },
     {
       name: "bmm then tanh B=3 M=4 K=4 N=8",
-      shapes: [[3, 4, 4], [3, 4, 8]],
+      shapes: [
+        [3, 4, 4],
+        [3, 4, 8],
+      ],
       fn: ([x, w]) => np.tanh(np.matmul(x!, w!)),
     },
   ];
@@ -268,7 +337,10 @@ test("gathers: np.take along each axis and integer-array indexing (repeated indi
     { name: "x[:, idx]", shapes: [[2, 3, 4]], fn: ([x]) => np.tanh(x!.slice([], idx())) },
     {
       name: "take then matmul",
-      shapes: [[3, 4], [4, 8]],
+      shapes: [
+        [3, 4],
+        [4, 8],
+      ],
       fn: ([x, w]) => np.tanh(np.matmul(np.take(x!, idx(), 0), w!)),
     },
   ];
@@ -276,7 +348,8 @@ test("gathers: np.take along each axis and integer-array indexing (repeated indi
 });
 
 test("2-D convolutions: lax.convGeneralDilated (SAME, VALID, strided, dilated)", () => {
-  const conv = (opts: { strides?: number[]; padding?: "SAME" | "VALID"; rhsDilation?: number[] }): Fn =>
+  const conv =
+    (opts: { strides?: number[]; padding?: "SAME" | "VALID"; rhsDilation?: number[] }): Fn =>
     ([x, w]) =>
       np.tanh(
         lax.convGeneralDilated(x!, w!, opts.strides ?? [1, 1], opts.padding ?? "SAME", {
@@ -284,11 +357,46 @@ test("2-D convolutions: lax.convGeneralDilated (SAME, VALID, strided, dilated)",
         }),
       );
   const cases: Case[] = [
-    { name: "conv 3x3 SAME", shapes: [[2, 3, 6, 6], [4, 3, 3, 3]], fn: conv({}) },
-    { name: "conv 3x3 VALID", shapes: [[2, 2, 5, 7], [8, 2, 3, 3]], fn: conv({ padding: "VALID" }) },
-    { name: "conv 3x3 stride 2", shapes: [[1, 3, 7, 7], [4, 3, 3, 3]], fn: conv({ strides: [2, 2] }) },
-    { name: "conv 2x2 dilation 2", shapes: [[2, 2, 6, 6], [3, 2, 2, 2]], fn: conv({ padding: "VALID", rhsDilation: [2, 2] }) },
-    { name: "conv 1x1", shapes: [[2, 4, 3, 3], [5, 4, 1, 1]], fn: conv({}) },
+    {
+      name: "conv 3x3 SAME",
+      shapes: [
+        [2, 3, 6, 6],
+        [4, 3, 3, 3],
+      ],
+      fn: conv({}),
+    },
+    {
+      name: "conv 3x3 VALID",
+      shapes: [
+        [2, 2, 5, 7],
+        [8, 2, 3, 3],
+      ],
+      fn: conv({ padding: "VALID" }),
+    },
+    {
+      name: "conv 3x3 stride 2",
+      shapes: [
+        [1, 3, 7, 7],
+        [4, 3, 3, 3],
+      ],
+      fn: conv({ strides: [2, 2] }),
+    },
+    {
+      name: "conv 2x2 dilation 2",
+      shapes: [
+        [2, 2, 6, 6],
+        [3, 2, 2, 2],
+      ],
+      fn: conv({ padding: "VALID", rhsDilation: [2, 2] }),
+    },
+    {
+      name: "conv 1x1",
+      shapes: [
+        [2, 4, 3, 3],
+        [5, 4, 1, 1],
+      ],
+      fn: conv({}),
+    },
   ];
   runCases(cases);
 });

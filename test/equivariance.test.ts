@@ -15,7 +15,11 @@ await initEngine();
 for (const G of GROUPS) {
   test(`${G.name}: ${LAYER_CASES.map((c) => c.name).join(", ")} are equivariant (f64 cpu ≤ 1e-9, EMLP f32 wasm ≤ 1e-4); a plain MLP is not`, async () => {
     for (const [i, c] of LAYER_CASES.entries()) await assertRepEquivariant(c.make(G), { seed: 10 * i });
-    await assertRepEquivariant(LAYER_CASES.find((c) => c.name === "EMLP")!.make(G), { dtype: "float32", device: "wasm", seed: 40 });
+    await assertRepEquivariant(LAYER_CASES.find((c) => c.name === "EMLP")!.make(G), {
+      dtype: "float32",
+      device: "wasm",
+      seed: 40,
+    });
     const { rin, rout } = smallReps(G);
     const bad = await mlpEquivarianceError(rin, rout);
     assert.ok(bad > 1e-3, `MLP error ${bad} under ${G.name} should be ≫ 1e-4`);

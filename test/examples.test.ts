@@ -11,12 +11,18 @@ test("README quickstart block equals examples/quickstart.ts (import paths aside)
   assert.ok(m, "README has a <!-- quickstart --> ts block");
   const example = readFileSync("examples/quickstart.ts", "utf8");
   const body = example.slice(example.indexOf("\nimport ") + 1);
-  const asPackage = body.replace(/"\.\.\/src\/index\.js"/g, '"noether"').replace(/"\.\.\/src\/(\w+)\/index\.js"/g, '"noether/$1"');
+  const asPackage = body
+    .replace(/"\.\.\/src\/index\.js"/g, '"noether"')
+    .replace(/"\.\.\/src\/(\w+)\/index\.js"/g, '"noether/$1"');
   assert.equal(m[1], asPackage);
 });
 
-test("examples/quickstart.ts runs: MLP fits, EMLP is exactly invariant, gradcheck passes", { timeout: 120_000 }, async () => {
-  const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "examples/quickstart.ts"], { timeout: 120_000 });
+test("examples/quickstart.ts runs: MLP fits, EMLP is exactly invariant, gradcheck passes", {
+  timeout: 120_000,
+}, async () => {
+  const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "examples/quickstart.ts"], {
+    timeout: 120_000,
+  });
   const mse = Number(/train MSE (\S+)/.exec(stdout)?.[1]);
   assert.ok(mse < 1e-2, `MLP train MSE ${mse}`);
   const eq = Number(/max equivariance error (\S+)/.exec(stdout)?.[1]);

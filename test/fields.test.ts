@@ -13,7 +13,8 @@ await initEngine();
 const f64 = (data: ArrayLike<number>, shape: number[]) => fromHost(data, shape, { dtype: "float64", device: "cpu" });
 const close = (a: Float64Array, b: Float64Array, tol: number, what: string) => {
   assert.equal(a.length, b.length);
-  for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - b[i]!) <= tol * (1 + Math.abs(b[i]!)), `${what}[${i}]: ${a[i]} vs ${b[i]}`);
+  for (let i = 0; i < a.length; i++)
+    assert.ok(Math.abs(a[i]! - b[i]!) <= tol * (1 + Math.abs(b[i]!)), `${what}[${i}]: ${a[i]} vs ${b[i]}`);
 };
 function mlp64(sizes: number[], act: "tanh" | "softplus", seed: number) {
   const net = MLP(sizes, { activation: act });
@@ -33,7 +34,9 @@ test("HNN: closed-form MLP route = nested autodiff route (float64)", async () =>
   await withDevice("cpu", () => {
     const { net, p } = mlp64([4, 9, 9, 1], "tanh", 1);
     const x = hostNormal(5 * 4, hostRng(1));
-    const a = toFloat64(hamiltonianField<MLPParams>((pp, xx) => net.apply(pp, xx).reshape([-1]))(tree.ref(p), f64(x, [5, 4])));
+    const a = toFloat64(
+      hamiltonianField<MLPParams>((pp, xx) => net.apply(pp, xx).reshape([-1]))(tree.ref(p), f64(x, [5, 4])),
+    );
     const b = toFloat64(hamiltonianFieldMLP("tanh")(tree.ref(p), f64(x, [5, 4])));
     close(b, a, 1e-12, "hnn field");
     tree.dispose(p);
@@ -46,14 +49,20 @@ test("HNN field is divergence-free (symplectic) by construction", async () => {
     const field = hamiltonianFieldMLP("tanh");
     const pts = hostNormal(6 * 2, hostRng(2));
     for (let b = 0; b < 6; b++) {
-      const J = toFloat64(jacfwd((v: JArray) => field(tree.ref(p), v.reshape([1, 2])).reshape([2]))(f64(pts.subarray(2 * b, 2 * b + 2), [2])));
+      const J = toFloat64(
+        jacfwd((v: JArray) => field(tree.ref(p), v.reshape([1, 2])).reshape([2]))(
+          f64(pts.subarray(2 * b, 2 * b + 2), [2]),
+        ),
+      );
       const div = J[0]! + J[3]!;
       assert.ok(Math.abs(div) < 1e-12 * (1 + Math.abs(J[0]!)), `divergence ${div}`);
     }
     // A plain MLP field is not divergence-free: the check has power.
     const plain = MLP([2, 16, 2], { activation: "tanh" });
     const pp = castTree(plain.init(makeKey(3)), { dtype: "float64", device: "cpu" }) as MLPParams;
-    const J = toFloat64(jacfwd((v: JArray) => plain.apply(tree.ref(pp), v.reshape([1, 2])).reshape([2]))(f64([0.3, 0.4], [2])));
+    const J = toFloat64(
+      jacfwd((v: JArray) => plain.apply(tree.ref(pp), v.reshape([1, 2])).reshape([2]))(f64([0.3, 0.4], [2])),
+    );
     assert.ok(Math.abs(J[0]! + J[3]!) > 1e-3);
     tree.dispose([p, pp]);
   });
@@ -62,7 +71,8 @@ test("HNN field is divergence-free (symplectic) by construction", async () => {
 test("Lagrangian field of L = ½q̇ᵀMq̇ − ½qᵀKq gives q̈ = −M⁻¹Kq", async () => {
   await withDevice("cpu", () => {
     // n = 2, M = [[2, 0.5], [0.5, 1]], K = [[3, 1], [1, 2]]
-    const Mh = [2, 0.5, 0.5, 1], Kh = [3, 1, 1, 2];
+    const Mh = [2, 0.5, 0.5, 1],
+      Kh = [3, 1, 1, 2];
     const L = (_: JArray[], x: JArray) => {
       const q = x.ref.slice([], [0, 2]);
       const v = x.slice([], [2, 4]);
@@ -77,7 +87,12 @@ test("Lagrangian field of L = ½q̇ᵀMq̇ − ½qᵀKq gives q̈ = −M⁻¹Kq"
       const kq = [Kh[0]! * q[0]! + Kh[1]! * q[1]!, Kh[2]! * q[0]! + Kh[3]! * q[1]!];
       const det = Mh[0]! * Mh[3]! - Mh[1]! * Mh[2]!;
       const qdd = [-(Mh[3]! * kq[0]! - Mh[1]! * kq[1]!) / det, -(-Mh[2]! * kq[0]! + Mh[0]! * kq[1]!) / det];
-      close(out.subarray(4 * b, 4 * b + 4), Float64Array.from([xs[4 * b + 2]!, xs[4 * b + 3]!, qdd[0]!, qdd[1]!]), 1e-13, "lnn");
+      close(
+        out.subarray(4 * b, 4 * b + 4),
+        Float64Array.from([xs[4 * b + 2]!, xs[4 * b + 3]!, qdd[0]!, qdd[1]!]),
+        1e-13,
+        "lnn",
+      );
     }
   });
 });
@@ -86,7 +101,9 @@ test("LNN: closed-form MLP route = nested autodiff route (float64, n = 2)", asyn
   await withDevice("cpu", () => {
     const { net, p } = mlp64([4, 12, 12, 1], "softplus", 4);
     const x = hostNormal(6 * 4, hostRng(4));
-    const a = toFloat64(lagrangianField<MLPParams>((pp, xx) => net.apply(pp, xx).reshape([-1]))(tree.ref(p), f64(x, [6, 4])));
+    const a = toFloat64(
+      lagrangianField<MLPParams>((pp, xx) => net.apply(pp, xx).reshape([-1]))(tree.ref(p), f64(x, [6, 4])),
+    );
     const b = toFloat64(lagrangianFieldMLP("softplus")(tree.ref(p), f64(x, [6, 4])));
     close(b, a, 1e-10, "lnn field");
     tree.dispose(p);
@@ -106,7 +123,10 @@ test("LNN inputScale: closed-form route on MLP(x ⊙ s) = nested autodiff of MLP
     const c = toFloat64(lagrangianFieldMLP("softplus")(tree.ref(p), f64(x, [6, 4])));
     assert.ok(c.some((v, i) => Math.abs(v - a[i]!) > 1e-3));
     assert.throws(() => lagrangianFieldMLP("softplus", { inputScale: [1, 0, 1, 1] }), /inputScale/);
-    assert.throws(() => lagrangianFieldMLP("softplus", { inputScale: [1, 1] })(tree.ref(p), f64(x, [6, 4])), /inputScale/);
+    assert.throws(
+      () => lagrangianFieldMLP("softplus", { inputScale: [1, 1] })(tree.ref(p), f64(x, [6, 4])),
+      /inputScale/,
+    );
     tree.dispose(p);
   });
 });
@@ -116,12 +136,17 @@ test("gradcheck of the LNN training loss (second-order: parameters through q̈)"
   const host = tree.map((a: JArray) => ({ shape: a.shape, data: toFloat64(a) }), p) as never;
   const xh = hostNormal(4 * 2, hostRng(5));
   const field = lagrangianFieldMLP("softplus");
-  const rep = await gradcheck((pp: MLPParams) => np.sum(np.square(field(pp, f64(xh, [4, 2])))), host, { maxEntries: 25 });
+  const rep = await gradcheck((pp: MLPParams) => np.sum(np.square(field(pp, f64(xh, [4, 2])))), host, {
+    maxEntries: 25,
+  });
   assert.ok(rep.ok && rep.checked === 25);
   const hfield = hamiltonianFieldMLP("softplus");
   await gradcheck((pp: MLPParams) => np.sum(np.square(hfield(pp, f64(xh, [4, 2])))), host, { maxEntries: 25 });
 });
 
 test("field builders reject odd state widths", () => {
-  assert.throws(() => hamiltonianFieldMLP("tanh")({ layers: [] }, np.ones([2, 3])), /expected states of shape \[B, 2n\].*got \[2, 3\]/);
+  assert.throws(
+    () => hamiltonianFieldMLP("tanh")({ layers: [] }, np.ones([2, 3])),
+    /expected states of shape \[B, 2n\].*got \[2, 3\]/,
+  );
 });

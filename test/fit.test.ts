@@ -38,7 +38,13 @@ function hostData(n: number, seed: number): { x: number[]; y: number[] } {
 
 function data(n: number, seed: number, sign = 1): { x: JArray; y: JArray } {
   const d = hostData(n, seed);
-  return { x: np.array(d.x, { shape: [n, 2] }), y: np.array(d.y.map((v) => sign * v), { shape: [n, 1] }) };
+  return {
+    x: np.array(d.x, { shape: [n, 2] }),
+    y: np.array(
+      d.y.map((v) => sign * v),
+      { shape: [n, 1] },
+    ),
+  };
 }
 
 function leaves(p: Params): number[] {
@@ -77,11 +83,23 @@ test("seeded shuffling is deterministic per (seed, epoch) and runs repeat exactl
   assert.deepEqual(a, epochOrder(100, 7, 3));
   assert.notDeepEqual(a, epochOrder(100, 7, 4));
   assert.notDeepEqual(a, epochOrder(100, 8, 3));
-  assert.deepEqual([...a].sort((p, q) => p - q), Array.from({ length: 100 }, (_, i) => i));
+  assert.deepEqual(
+    [...a].sort((p, q) => p - q),
+    Array.from({ length: 100 }, (_, i) => i),
+  );
   assert.deepEqual(epochOrder(5, 7, 3, false), Int32Array.from([0, 1, 2, 3, 4]));
   const train = data(96, 1);
   const run = async (seed: number) => {
-    const r = await fit({ model: net, params: net.init(makeKey(0)), data: train, epochs: 3, batchSize: 32, optimizer: adam(), schedule: 1e-2, seed });
+    const r = await fit({
+      model: net,
+      params: net.init(makeKey(0)),
+      data: train,
+      epochs: 3,
+      batchSize: 32,
+      optimizer: adam(),
+      schedule: 1e-2,
+      seed,
+    });
     tree.dispose([r.params, r.optState]);
     return r.history.map((h) => h.trainLoss);
   };
@@ -125,7 +143,16 @@ test("a NaN in the data stops at the known step and returns the last good parame
   d.x[2 * 100] = NaN; // row 100 → batch 4 (rows 96–127) without shuffling → step 4
   const train = { x: np.array(d.x, { shape: [128, 2] }), y: np.array(d.y, { shape: [128, 1] }) };
   const p0 = net.init(makeKey(2));
-  const res = await fit({ model: net, params: tree.ref(p0), data: train, epochs: 2, batchSize: 32, shuffle: false, optimizer: sgd({ momentum: 0.9 }), schedule: 0.05 });
+  const res = await fit({
+    model: net,
+    params: tree.ref(p0),
+    data: train,
+    epochs: 2,
+    batchSize: 32,
+    shuffle: false,
+    optimizer: sgd({ momentum: 0.9 }),
+    schedule: 0.05,
+  });
   assert.equal(res.stopReason, "non-finite");
   assert.deepEqual(res.nonFinite && { step: res.nonFinite.step, epoch: res.nonFinite.epoch }, { step: 4, epoch: 1 });
   assert.ok(Number.isNaN(res.nonFinite!.loss));
@@ -137,7 +164,14 @@ test("a NaN in the data stops at the known step and returns the last good parame
   let p: Params = p0;
   let s = opt.init(p);
   for (let k = 0; k < 2; k++) {
-    const out: TrainStepOutput = step(p, s, train.x.ref.slice([32 * k, 32 * k + 32]), train.y.ref.slice([32 * k, 32 * k + 32]), 0.05, k + 1);
+    const out: TrainStepOutput = step(
+      p,
+      s,
+      train.x.ref.slice([32 * k, 32 * k + 32]),
+      train.y.ref.slice([32 * k, 32 * k + 32]),
+      0.05,
+      k + 1,
+    );
     out.loss.dispose();
     [p, s] = [out.params, out.optState];
   }
@@ -149,7 +183,15 @@ test("a NaN in the data stops at the known step and returns the last good parame
 
 test("a diverging run (huge lr) stops with a non-finite outcome and finite params; throw mode carries them", async () => {
   const train = data(128, 1);
-  const res = await fit({ model: net, params: net.init(makeKey(3)), data: train, epochs: 20, batchSize: 16, optimizer: sgd(), schedule: 1e4 });
+  const res = await fit({
+    model: net,
+    params: net.init(makeKey(3)),
+    data: train,
+    epochs: 20,
+    batchSize: 16,
+    optimizer: sgd(),
+    schedule: 1e4,
+  });
   assert.equal(res.stopReason, "non-finite");
   assert.ok(res.nonFinite!.step > 1);
   assert.match(res.message, new RegExp(`at step ${res.nonFinite!.step} `));
@@ -158,7 +200,16 @@ test("a diverging run (huge lr) stops with a non-finite outcome and finite param
   tree.dispose([res.params, res.optState]);
 
   await assert.rejects(
-    fit({ model: net, params: net.init(makeKey(3)), data: train, epochs: 20, batchSize: 16, optimizer: sgd(), schedule: 1e4, onNonFinite: "throw" }),
+    fit({
+      model: net,
+      params: net.init(makeKey(3)),
+      data: train,
+      epochs: 20,
+      batchSize: 16,
+      optimizer: sgd(),
+      schedule: 1e4,
+      onNonFinite: "throw",
+    }),
     (e: unknown) => {
       assert.ok(e instanceof TrainingNonFiniteError && e instanceof NonFiniteError);
       assert.equal(e.step, res.nonFinite!.step);
@@ -175,12 +226,22 @@ test("onProgress is called after every step and at each epoch end with sane fiel
   const val = data(20, 2);
   const calls: ProgressInfo[] = [];
   const res = await fit({
-    model: net, params: net.init(makeKey(0)), data: train, validation: val, epochs: 3, batchSize: 32,
-    optimizer: adam(), schedule: oneCycle({ maxLr: 1e-2, totalSteps: 12 }), onProgress: (i) => calls.push(i),
+    model: net,
+    params: net.init(makeKey(0)),
+    data: train,
+    validation: val,
+    epochs: 3,
+    batchSize: 32,
+    optimizer: adam(),
+    schedule: oneCycle({ maxLr: 1e-2, totalSteps: 12 }),
+    onProgress: (i) => calls.push(i),
   });
   assert.equal(calls.length, 12 + 3); // 4 steps per epoch (last batch partial) + 3 epoch ends
   const steps = calls.filter((c) => !c.epochEnd);
-  assert.deepEqual(steps.map((c) => c.step), Array.from({ length: 12 }, (_, i) => i + 1));
+  assert.deepEqual(
+    steps.map((c) => c.step),
+    Array.from({ length: 12 }, (_, i) => i + 1),
+  );
   for (const c of calls) {
     assert.equal(c.epochs, 3);
     assert.equal(c.totalSteps, 12);
@@ -192,7 +253,10 @@ test("onProgress is called after every step and at each epoch end with sane fiel
   }
   for (let i = 1; i < calls.length; i++) assert.ok(calls[i]!.elapsedMs >= calls[i - 1]!.elapsedMs);
   const ends = calls.filter((c) => c.epochEnd);
-  assert.deepEqual(ends.map((c) => c.epoch), [1, 2, 3]);
+  assert.deepEqual(
+    ends.map((c) => c.epoch),
+    [1, 2, 3],
+  );
   ends.forEach((c, i) => assert.equal(c.valLoss, res.history[i]!.valLoss));
   assert.equal(calls[0]!.valLoss, undefined);
   assert.equal(calls[5]!.valLoss, res.history[0]!.valLoss);
@@ -206,8 +270,15 @@ test("resuming from a checkpoint file written mid-run reproduces the uninterrupt
     const train = data(200, 1);
     const val = data(50, 2);
     const base = {
-      model: net, data: train, validation: val, epochs: 6, batchSize: 32, optimizer: adam({ weightDecay: 1e-3 }),
-      schedule: oneCycle({ maxLr: 2e-2, totalSteps: 42 }), seed: 11, clipNorm: 1,
+      model: net,
+      data: train,
+      validation: val,
+      epochs: 6,
+      batchSize: 32,
+      optimizer: adam({ weightDecay: 1e-3 }),
+      schedule: oneCycle({ maxLr: 2e-2, totalSteps: 42 }),
+      seed: 11,
+      clipNorm: 1,
     };
     const full = await fit({
       ...base,
@@ -223,7 +294,10 @@ test("resuming from a checkpoint file written mid-run reproduces the uninterrupt
     assert.equal(state.meta.step, 21);
     assert.equal(state.meta.seed, 11);
     const resumed = await fit({ ...base, resume: state });
-    assert.deepEqual(resumed.history.map((h) => [h.epoch, h.trainLoss, h.valLoss]), full.history.map((h) => [h.epoch, h.trainLoss, h.valLoss]));
+    assert.deepEqual(
+      resumed.history.map((h) => [h.epoch, h.trainLoss, h.valLoss]),
+      full.history.map((h) => [h.epoch, h.trainLoss, h.valLoss]),
+    );
     assert.equal(resumed.steps, full.steps);
     assert.deepEqual(leaves(resumed.params), leaves(full.params));
     assert.deepEqual(leaves(resumed.optState), leaves(full.optState));

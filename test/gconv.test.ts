@@ -7,18 +7,37 @@ import { fromHost } from "../src/core/host.js";
 import { hostNormal, hostRng, makeKey } from "../src/core/rng.js";
 import { P1, P4, P4M, spatialSourceIndex, type PlaneGroup } from "../src/groups/plane.js";
 import { expandFilter, groupConv, laxConv, liftingConv, tapConv } from "../src/layers/gcnn/conv.js";
-import { groupBatchNorm, groupPool, initBatchNorm, maxPool2, rotationPool, transformFeatures } from "../src/layers/gcnn/features.js";
+import {
+  groupBatchNorm,
+  groupPool,
+  initBatchNorm,
+  maxPool2,
+  rotationPool,
+  transformFeatures,
+} from "../src/layers/gcnn/features.js";
 import { gcnn } from "../src/layers/gcnn/model.js";
 import { assertEquivariant, equivarianceError, type HarnessGroup } from "../src/testing/equivariance.js";
 import { gradcheck } from "../src/testing/gradcheck.js";
 
 await initEngine();
 
-const elements = (g: PlaneGroup): HarnessGroup<number> => ({ name: g.name, elements: () => Array.from({ length: g.order }, (_, i) => i) });
+const elements = (g: PlaneGroup): HarnessGroup<number> => ({
+  name: g.name,
+  elements: () => Array.from({ length: g.order }, (_, i) => i),
+});
 const planarAct = (g: PlaneGroup) => (e: number, x: JArray) => transformFeatures(g, e, x, false);
 const groupAct = (g: PlaneGroup) => (e: number, x: JArray) => transformFeatures(g, e, x, true);
-const randn = (shape: number[], seed: number) => ({ dtype }: { dtype: FloatDtype }) =>
-  fromHost(hostNormal(shape.reduce((a, b) => a * b, 1), hostRng(seed)), shape, { dtype });
+const randn =
+  (shape: number[], seed: number) =>
+  ({ dtype }: { dtype: FloatDtype }) =>
+    fromHost(
+      hostNormal(
+        shape.reduce((a, b) => a * b, 1),
+        hostRng(seed),
+      ),
+      shape,
+      { dtype },
+    );
 
 /** Parameters made on the evaluation device/dtype (the harness runs f there). */
 function onDevice<T>(device: "cpu" | "wasm", dtype: FloatDtype, make: () => T): Promise<T> {
@@ -45,7 +64,12 @@ for (const group of [P4, P4M]) {
     const gc = groupConv(group, 3, 2, { kernel: 2, bias: true });
     const [pl, pg] = await onDevice("cpu", "float64", () => [lift.init(makeKey(1)), gc.init(makeKey(2))] as const);
     const f = (x: JArray) => gc.apply(tree.ref(pg), lift.apply(tree.ref(pl), x));
-    const rep = await assertEquivariant(f, { group: elements(group), actIn: planarAct(group), actOut: groupAct(group), input: randn([2, 2, 9, 9], 3) });
+    const rep = await assertEquivariant(f, {
+      group: elements(group),
+      actIn: planarAct(group),
+      actOut: groupAct(group),
+      input: randn([2, 2, 9, 9], 3),
+    });
     assert.equal(rep.errors.length, group.order - 1);
     assert.ok(rep.maxError < 1e-13, `max error ${rep.maxError}`);
   });
@@ -54,7 +78,11 @@ for (const group of [P4, P4M]) {
 test("p4: same padding, group batch norm, ReLU, 2×2 max-pool and rotation pooling stay equivariant (float64, cpu)", async () => {
   const lift = liftingConv(P4, 1, 3, { padding: "same" });
   const gc = groupConv(P4, 3, 3);
-  const [pl, pg, bn] = await onDevice("cpu", "float64", () => [lift.init(makeKey(4)), gc.init(makeKey(5)), initBatchNorm(3)] as const);
+  const [pl, pg, bn] = await onDevice(
+    "cpu",
+    "float64",
+    () => [lift.init(makeKey(4)), gc.init(makeKey(5)), initBatchNorm(3)] as const,
+  );
   const f = (x: JArray) => {
     let h = lift.apply(tree.ref(pl), x); // [3, 4, B, 10, 10]
     h = np.maximum(groupBatchNorm(tree.ref(bn), h), 0);
@@ -62,7 +90,12 @@ test("p4: same padding, group batch norm, ReLU, 2×2 max-pool and rotation pooli
     h = gc.apply(tree.ref(pg), h); // 3×3
     return rotationPool(P4, h); // planar [3, B, 3, 3]
   };
-  const rep = await assertEquivariant(f, { group: elements(P4), actIn: planarAct(P4), actOut: planarAct(P4), input: randn([1, 3, 10, 10], 6) });
+  const rep = await assertEquivariant(f, {
+    group: elements(P4),
+    actIn: planarAct(P4),
+    actOut: planarAct(P4),
+    input: randn([1, 3, 10, 10], 6),
+  });
   assert.ok(rep.maxError < 1e-13, `max error ${rep.maxError}`);
   // p4m rotation pooling keeps the flip axis: [C, 8, ...] → [C, 2, ...]
   const y = rotationPool(P4M, np.zeros([2, 8, 1, 3, 3]));
@@ -76,7 +109,13 @@ test("p4m: equivariant in float32 on wasm within a loose tolerance", async () =>
   const [pl, pg] = await onDevice("wasm", "float32", () => [lift.init(makeKey(7)), gc.init(makeKey(8))] as const);
   const f = (x: JArray) => groupPool(gc.apply(tree.ref(pg), lift.apply(tree.ref(pl), x)), "mean");
   const rep = await assertEquivariant(f, {
-    group: elements(P4M), actIn: planarAct(P4M), actOut: planarAct(P4M), input: randn([1, 2, 12, 12], 9), dtype: "float32", device: "wasm", tol: 1e-5,
+    group: elements(P4M),
+    actIn: planarAct(P4M),
+    actOut: planarAct(P4M),
+    input: randn([1, 2, 12, 12], 9),
+    dtype: "float32",
+    device: "wasm",
+    tol: 1e-5,
   });
   assert.ok(rep.maxError < 1e-5, `max error ${rep.maxError}`);
 });
@@ -85,7 +124,12 @@ test("an ordinary (P1) convolution fails the same rotation test (the test has po
   const conv = groupConv(P1, 2, 3);
   const p = await onDevice("cpu", "float64", () => conv.init(makeKey(10)));
   const f = (x: JArray) => conv.apply(tree.ref(p), x.reshape([2, 1, 2, 9, 9]));
-  const rep = await equivarianceError(f, { group: elements(P4), actIn: planarAct(P4), actOut: planarAct(P4), input: randn([2, 2, 9, 9], 11) });
+  const rep = await equivarianceError(f, {
+    group: elements(P4),
+    actIn: planarAct(P4),
+    actOut: planarAct(P4),
+    input: randn([2, 2, 9, 9], 11),
+  });
   assert.ok(rep.maxError > 0.3, `P1 conv should not be rotation-equivariant, max error ${rep.maxError}`);
 });
 
@@ -96,7 +140,12 @@ test("full networks: P4CNN and P4MCNN logits are invariant, Z2CNN's are not (flo
     const model = gcnn(group, { size: 12, depth: 1, channels: 2 });
     const p = await onDevice("cpu", "float64", () => model.init(makeKey(12)));
     const g = group === P1 ? P4 : group;
-    const rep = await equivarianceError((x) => model.apply(tree.ref(p), x), { group: elements(g), actIn: act(g), actOut: (_e, y) => y, input: randn([2, 1, 12, 12], 13) });
+    const rep = await equivarianceError((x) => model.apply(tree.ref(p), x), {
+      group: elements(g),
+      actIn: act(g),
+      actOut: (_e, y) => y,
+      input: randn([2, 1, 12, 12], 13),
+    });
     errs[group.name] = rep.maxError;
   }
   assert.ok(errs.p4! < 1e-12 && errs.p4m! < 1e-12, JSON.stringify(errs));
@@ -123,15 +172,27 @@ test("gradcheck: filter expansion (one gather) and tap convolution are different
     const r = fromHost(rh, [2 * 4, 2, 3, 3], { dtype: "float64" });
     return np.sum(np.square(tapConv(expandFilter(P4, w, false), x, 3)).mul(r));
   };
-  const rep = await gradcheck(f, { data: hostNormal(2 * 1 * 4 * 9, hostRng(18)), shape: [2, 1, 4, 3, 3] }, { maxEntries: 24 });
+  const rep = await gradcheck(
+    f,
+    { data: hostNormal(2 * 1 * 4 * 9, hostRng(18)), shape: [2, 1, 4, 3, 3] },
+    { maxEntries: 24 },
+  );
   assert.ok(rep.ok);
 });
 
-test("impl \"taps\": the dense matmul where the kernel covers the map (lifting and group) agrees with tap matmuls, values and gradients (float64, cpu)", async () => {
+test('impl "taps": the dense matmul where the kernel covers the map (lifting and group) agrees with tap matmuls, values and gradients (float64, cpu)', async () => {
   await withDevice("cpu", async () => {
     const cases = [
-      { name: "lifting p4, dense", layer: (impl: "taps" | "taps-only") => liftingConv(P4, 2, 3, { impl }), x: [2, 3, 3, 3] },
-      { name: "p4m head, dense", layer: (impl: "taps" | "taps-only") => groupConv(P4M, 2, 3, { kernel: 4, bias: true, impl }), x: [2, 8, 3, 4, 4] },
+      {
+        name: "lifting p4, dense",
+        layer: (impl: "taps" | "taps-only") => liftingConv(P4, 2, 3, { impl }),
+        x: [2, 3, 3, 3],
+      },
+      {
+        name: "p4m head, dense",
+        layer: (impl: "taps" | "taps-only") => groupConv(P4M, 2, 3, { kernel: 4, bias: true, impl }),
+        x: [2, 8, 3, 4, 4],
+      },
     ];
     for (const c of cases) {
       const fast = c.layer("taps");
@@ -139,7 +200,14 @@ test("impl \"taps\": the dense matmul where the kernel covers the map (lifting a
       const p = fast.init(makeKey(21));
       for (const [k, v] of Object.entries(p)) p[k] = v.astype(np.float64);
       if (p.b !== undefined) p.b = fromHost(hostNormal(p.b.size, hostRng(23)), p.b.shape, { dtype: "float64" });
-      const x = fromHost(hostNormal(c.x.reduce((a, b) => a * b, 1), hostRng(22)), c.x, { dtype: "float64" });
+      const x = fromHost(
+        hostNormal(
+          c.x.reduce((a, b) => a * b, 1),
+          hostRng(22),
+        ),
+        c.x,
+        { dtype: "float64" },
+      );
       const loss = (layer: typeof fast) => (pp: typeof p, xx: JArray) => np.sum(np.square(layer.apply(pp, xx)));
       const [va, ga] = valueAndGrad(loss(fast), { argnums: [0, 1] })(tree.ref(p), x.ref);
       const [vb, gb] = valueAndGrad(loss(ref), { argnums: [0, 1] })(p, x);
@@ -162,16 +230,34 @@ test("bad input: wrong rank, channel count, group axis, non-square images, tiny 
   const gc = groupConv(P4, 3, 3);
   const pl = lift.init(makeKey(19));
   const pg = gc.init(makeKey(20));
-  assert.throws(() => lift.apply(tree.ref(pl), np.zeros([3, 1, 8, 8])), (e: Error) => e instanceof ShapeError && /expected input \[2, B, H, W\]/.test(e.message));
+  assert.throws(
+    () => lift.apply(tree.ref(pl), np.zeros([3, 1, 8, 8])),
+    (e: Error) => e instanceof ShapeError && /expected input \[2, B, H, W\]/.test(e.message),
+  );
   assert.throws(() => lift.apply(tree.ref(pl), np.zeros([2, 8, 8])), ShapeError);
-  assert.throws(() => lift.apply(tree.ref(pl), np.zeros([2, 1, 8, 7])), (e: Error) => e instanceof ShapeError && /square/.test(e.message));
-  assert.throws(() => gc.apply(tree.ref(pg), np.zeros([3, 8, 1, 8, 8])), (e: Error) => e instanceof ShapeError && /\[3, 4, B, H, W\]/.test(e.message));
-  assert.throws(() => gc.apply(tree.ref(pg), np.zeros([3, 4, 1, 2, 2])), (e: Error) => e instanceof ShapeError && /smaller than/.test(e.message));
+  assert.throws(
+    () => lift.apply(tree.ref(pl), np.zeros([2, 1, 8, 7])),
+    (e: Error) => e instanceof ShapeError && /square/.test(e.message),
+  );
+  assert.throws(
+    () => gc.apply(tree.ref(pg), np.zeros([3, 8, 1, 8, 8])),
+    (e: Error) => e instanceof ShapeError && /\[3, 4, B, H, W\]/.test(e.message),
+  );
+  assert.throws(
+    () => gc.apply(tree.ref(pg), np.zeros([3, 4, 1, 2, 2])),
+    (e: Error) => e instanceof ShapeError && /smaller than/.test(e.message),
+  );
   assert.throws(() => maxPool2(np.zeros([1, 5, 5])), ShapeError);
   const model = gcnn(P4, { channels: 2 });
   const p = model.init(makeKey(21));
-  assert.throws(() => model.apply(tree.ref(p), np.zeros([2, 1, 28, 27])), (e: Error) => e instanceof ShapeError && /non-square/.test(e.message));
-  assert.throws(() => model.apply(tree.ref(p), np.zeros([2, 3, 28, 28])), (e: Error) => e instanceof ShapeError && /\[B, 1, 28, 28\]/.test(e.message));
+  assert.throws(
+    () => model.apply(tree.ref(p), np.zeros([2, 1, 28, 27])),
+    (e: Error) => e instanceof ShapeError && /non-square/.test(e.message),
+  );
+  assert.throws(
+    () => model.apply(tree.ref(p), np.zeros([2, 3, 28, 28])),
+    (e: Error) => e instanceof ShapeError && /\[B, 1, 28, 28\]/.test(e.message),
+  );
   assert.throws(() => model.apply(tree.ref(p), np.zeros([2, 1, 20, 20])), ShapeError);
   tree.dispose([pl, pg, p]);
 });

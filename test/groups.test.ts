@@ -7,7 +7,28 @@ import { expm, expmHost } from "../src/core/expm.js";
 import { fromHost, toFloat64 } from "../src/core/host.js";
 import { hostRng } from "../src/core/rng.js";
 import { gradcheck } from "../src/testing/gradcheck.js";
-import { C, customGroup, Dihedral, directProduct, GL, Lorentz, MINKOWSKI, O, O13, S, SL, SO, SO13p, Sp, SU, Translations, Trivial, U, Z, type Group } from "../src/groups/index.js";
+import {
+  C,
+  customGroup,
+  Dihedral,
+  directProduct,
+  GL,
+  Lorentz,
+  MINKOWSKI,
+  O,
+  O13,
+  S,
+  SL,
+  SO,
+  SO13p,
+  Sp,
+  SU,
+  Translations,
+  Trivial,
+  U,
+  Z,
+  type Group,
+} from "../src/groups/index.js";
 import { eye, matmul, transpose } from "../src/core/matrix.js";
 
 await initEngine();
@@ -26,7 +47,8 @@ function rodrigues(k: number[], th: number): Float64Array {
   return Float64Array.from(eye(3), (v, i) => v + Math.sin(th) * K[i]! + (1 - Math.cos(th)) * K2[i]!);
 }
 
-const boost = (phi: number) => Float64Array.of(Math.cosh(phi), Math.sinh(phi), 0, 0, Math.sinh(phi), Math.cosh(phi), 0, 0, 0, 0, 1, 0, 0, 0, 0, 1);
+const boost = (phi: number) =>
+  Float64Array.of(Math.cosh(phi), Math.sinh(phi), 0, 0, Math.sinh(phi), Math.cosh(phi), 0, 0, 0, 0, 1, 0, 0, 0, 0, 1);
 const boostGen = (phi: number) => Float64Array.of(0, phi, 0, 0, phi, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 const skew3 = (k: number[], th: number) => {
   const [x, y, z] = k.map((v) => v * th) as [number, number, number];
@@ -44,7 +66,12 @@ test("expmHost matches closed forms (rotations, boosts, nilpotent) to 1e-12", ()
   }
   const N = Float64Array.of(0, 2, 3, 0, 0, 5, 0, 0, 0); // N³ = 0: exp = I + N + N²/2
   const N2 = matmul(N, N, 3, 3, 3);
-  assert.ok(maxDiff(expmHost(N, 3), Float64Array.from(eye(3), (v, i) => v + N[i]! + N2[i]! / 2)) < 1e-14);
+  assert.ok(
+    maxDiff(
+      expmHost(N, 3),
+      Float64Array.from(eye(3), (v, i) => v + N[i]! + N2[i]! / 2),
+    ) < 1e-14,
+  );
   assert.deepEqual(Array.from(expmHost(new Float64Array(4), 2)), [1, 0, 0, 1]);
 });
 
@@ -55,7 +82,9 @@ test("jax-js expm (cpu, float64) matches closed forms batched, and its gradient 
     const A = new Float64Array(ths.length * 9);
     ths.forEach((t, b) => A.set(skew3(axis, t), 9 * b));
     const R = toFloat64(expm(fromHost(A, [3, 3, 3], { dtype: "float64" })));
-    ths.forEach((t, b) => assert.ok(maxDiff(R.subarray(9 * b, 9 * b + 9), rodrigues(axis, t)) < 1e-12, `rotation ${t}`));
+    ths.forEach((t, b) =>
+      assert.ok(maxDiff(R.subarray(9 * b, 9 * b + 9), rodrigues(axis, t)) < 1e-12, `rotation ${t}`),
+    );
     const B = toFloat64(expm(fromHost(boostGen(2.5), [4, 4], { dtype: "float64" })));
     assert.ok(maxDiff(B, boost(2.5)) / Math.cosh(2.5) < 1e-13);
   });
@@ -93,7 +122,8 @@ const det = (g: Float64Array, d: number) => {
   return s;
 };
 /** ‖gᵀ M g − M‖_max: the form M preserved by g. */
-const formErr = (g: Float64Array, Mf: Float64Array, d: number) => maxDiff(matmul(matmul(transpose(g, d, d), Mf, d, d, d), g, d, d, d), Mf);
+const formErr = (g: Float64Array, Mf: Float64Array, d: number) =>
+  maxDiff(matmul(matmul(transpose(g, d, d), Mf, d, d, d), g, d, d, d), Mf);
 const J = (m: number) => {
   const j = new Float64Array(4 * m * m);
   for (let i = 0; i < m; i++) {
@@ -111,18 +141,54 @@ test("every group: D, M, d as documented; sampled elements satisfy the defining 
     [SL(3), 3, 8, 0, (g) => Math.abs(det(g, 3) - 1)],
     [GL(2), 2, 4, 0, (g) => (det(g, 2) > 0 ? 0 : 1)],
     [Sp(2), 4, 10, 0, (g) => formErr(g, J(2), 4) / Math.max(1, Math.abs(det(g, 4)))],
-    [SO13p(), 4, 6, 0, (g) => formErr(g, MINKOWSKI, 4) / (1 + Math.abs(g[0]!)) + Math.abs(det(g, 4) - 1) + (g[0]! >= 1 ? 0 : 1)],
+    [
+      SO13p(),
+      4,
+      6,
+      0,
+      (g) => formErr(g, MINKOWSKI, 4) / (1 + Math.abs(g[0]!)) + Math.abs(det(g, 4) - 1) + (g[0]! >= 1 ? 0 : 1),
+    ],
     [O13(), 4, 6, 2, (g) => formErr(g, MINKOWSKI, 4) / (1 + Math.abs(g[0]!))],
-    [SU(2), 4, 3, 0, (g) => formErr(g, eye(4), 4) + maxDiff(matmul(g, J(2), 4, 4, 4), matmul(J(2), g, 4, 4, 4)) + Math.abs(det(g, 4) - 1)],
+    [
+      SU(2),
+      4,
+      3,
+      0,
+      (g) =>
+        formErr(g, eye(4), 4) + maxDiff(matmul(g, J(2), 4, 4, 4), matmul(J(2), g, 4, 4, 4)) + Math.abs(det(g, 4) - 1),
+    ],
     [U(2), 4, 4, 0, (g) => formErr(g, eye(4), 4) + maxDiff(matmul(g, J(2), 4, 4, 4), matmul(J(2), g, 4, 4, 4))],
     [U(1), 2, 1, 0, (g) => formErr(g, eye(2), 2)],
     [SU(3), 6, 8, 0, (g) => formErr(g, eye(6), 6) + maxDiff(matmul(g, J(3), 6, 6, 6), matmul(J(3), g, 6, 6, 6))],
-    [Translations(2), 3, 2, 0, (g) => maxDiff([g[0]!, g[1]!, g[3]!, g[4]!, g[6]!, g[7]!, g[8]!], [1, 0, 0, 1, 0, 0, 1])],
+    [
+      Translations(2),
+      3,
+      2,
+      0,
+      (g) => maxDiff([g[0]!, g[1]!, g[3]!, g[4]!, g[6]!, g[7]!, g[8]!], [1, 0, 0, 1, 0, 0, 1]),
+    ],
     [Z(5), 5, 0, 1, (g) => formErr(g, eye(5), 5)],
     [C(6), 2, 0, 1, (g) => formErr(g, eye(2), 2)],
     [Dihedral(4), 2, 0, 2, (g) => formErr(g, eye(2), 2)],
-    [S(4), 4, 0, 2, (g) => formErr(g, eye(4), 4) + maxDiff(g.map((v) => Math.abs(v) < 1e-12 || Math.abs(v - 1) < 1e-12 ? 0 : 1), new Float64Array(16))],
-    [directProduct(SO(2), Z(3)), 5, 1, 1, (g) => formErr(g, eye(5), 5) + maxDiff([g[2]!, g[3]!, g[4]!, g[7]!, g[10]!, g[15]!], [0, 0, 0, 0, 0, 0])],
+    [
+      S(4),
+      4,
+      0,
+      2,
+      (g) =>
+        formErr(g, eye(4), 4) +
+        maxDiff(
+          g.map((v) => (Math.abs(v) < 1e-12 || Math.abs(v - 1) < 1e-12 ? 0 : 1)),
+          new Float64Array(16),
+        ),
+    ],
+    [
+      directProduct(SO(2), Z(3)),
+      5,
+      1,
+      1,
+      (g) => formErr(g, eye(5), 5) + maxDiff([g[2]!, g[3]!, g[4]!, g[7]!, g[10]!, g[15]!], [0, 0, 0, 0, 0, 0]),
+    ],
     [Trivial(3), 3, 0, 0, (g) => maxDiff(g, eye(3))],
   ];
   for (const [G, d, D, M, err] of checks) {
@@ -155,23 +221,103 @@ test("finite groups enumerate all their elements", () => {
 });
 
 test("customGroup validates shapes, consistency, finiteness and invertibility with clear errors", () => {
-  const g = customGroup({ name: "rot", lieAlgebra: [[[0, -1], [1, 0]]] });
+  const g = customGroup({
+    name: "rot",
+    lieAlgebra: [
+      [
+        [0, -1],
+        [1, 0],
+      ],
+    ],
+  });
   assert.equal(g.d, 2);
   assert.equal(g.D, 1);
   assert.equal(g.isOrthogonal, true);
   assert.throws(
-    () => customGroup({ discreteGenerators: [eye(3), [[1, 0], [0, 1], [0, 0]]] as number[][][] }),
-    (e: unknown) => e instanceof ShapeError && /discrete generator 1 has shape \[3, 2\], expected \[3, 3\]/.test(e.message),
+    () =>
+      customGroup({
+        discreteGenerators: [
+          eye(3),
+          [
+            [1, 0],
+            [0, 1],
+            [0, 0],
+          ],
+        ] as number[][][],
+      }),
+    (e: unknown) =>
+      e instanceof ShapeError && /discrete generator 1 has shape \[3, 2\], expected \[3, 3\]/.test(e.message),
   );
-  assert.throws(() => customGroup({ lieAlgebra: [[[0, 1], [1, 0]]], discreteGenerators: [eye(3)] }), /discrete generator 0 has shape \[3, 3\], expected \[2, 2\]/);
-  assert.throws(() => customGroup({ lieAlgebra: [[[0, NaN], [1, 0]]] }), (e: unknown) => e instanceof NoetherError && /non-finite entry NaN at \[0, 1\]/.test(e.message));
-  assert.throws(() => customGroup({ discreteGenerators: [[[1, 2], [2, 4]]] }), /discrete generator 0 is not invertible/);
-  assert.throws(() => customGroup({ lieAlgebra: [[[0, 1], [1, 0, 3]]] as number[][][] }), /ragged/);
+  assert.throws(
+    () =>
+      customGroup({
+        lieAlgebra: [
+          [
+            [0, 1],
+            [1, 0],
+          ],
+        ],
+        discreteGenerators: [eye(3)],
+      }),
+    /discrete generator 0 has shape \[3, 3\], expected \[2, 2\]/,
+  );
+  assert.throws(
+    () =>
+      customGroup({
+        lieAlgebra: [
+          [
+            [0, NaN],
+            [1, 0],
+          ],
+        ],
+      }),
+    (e: unknown) => e instanceof NoetherError && /non-finite entry NaN at \[0, 1\]/.test(e.message),
+  );
+  assert.throws(
+    () =>
+      customGroup({
+        discreteGenerators: [
+          [
+            [1, 2],
+            [2, 4],
+          ],
+        ],
+      }),
+    /discrete generator 0 is not invertible/,
+  );
+  assert.throws(
+    () =>
+      customGroup({
+        lieAlgebra: [
+          [
+            [0, 1],
+            [1, 0, 3],
+          ],
+        ] as number[][][],
+      }),
+    /ragged/,
+  );
   assert.throws(() => customGroup({ name: "empty" }), /dimension d must be given/);
   assert.throws(() => customGroup({ lieAlgebra: new Float64Array(7), d: 2 }), /not a multiple of d·d = 4/);
   // Same name, different generators: different cache keys.
-  const a = customGroup({ name: "G", lieAlgebra: [[[0, 1], [0, 0]]] });
-  const b = customGroup({ name: "G", lieAlgebra: [[[0, 2], [0, 0]]] });
+  const a = customGroup({
+    name: "G",
+    lieAlgebra: [
+      [
+        [0, 1],
+        [0, 0],
+      ],
+    ],
+  });
+  const b = customGroup({
+    name: "G",
+    lieAlgebra: [
+      [
+        [0, 2],
+        [0, 0],
+      ],
+    ],
+  });
   assert.notEqual(a.key, b.key);
   assert.equal(SO(3).key, SO(3).key);
 });

@@ -5,7 +5,12 @@ import { initEngine, withDevice } from "../src/core/engine.js";
 import { fromHost } from "../src/core/host.js";
 import { hostNormal, hostRng, makeKey } from "../src/core/rng.js";
 import { MLP } from "../src/nn/layers.js";
-import { assertEquivariant, EquivarianceError, equivarianceError, type HarnessGroup } from "../src/testing/equivariance.js";
+import {
+  assertEquivariant,
+  EquivarianceError,
+  equivarianceError,
+  type HarnessGroup,
+} from "../src/testing/equivariance.js";
 import { gradcheck, GradcheckError } from "../src/testing/gradcheck.js";
 
 await initEngine();
@@ -22,8 +27,10 @@ function rotate(t: number, x: JArray): JArray {
   return np.matmul(x, rT);
 }
 
-const points = (n: number, seed: number) => ({ dtype }: { dtype: "float32" | "float64" }) =>
-  fromHost(hostNormal(n * 2, hostRng(seed)), [n, 2], { dtype });
+const points =
+  (n: number, seed: number) =>
+  ({ dtype }: { dtype: "float32" | "float64" }) =>
+    fromHost(hostNormal(n * 2, hostRng(seed)), [n, 2], { dtype });
 
 /** Rotation-equivariant: each point scaled by a function of its radius. */
 const radial = (x: JArray) => {
@@ -32,7 +39,13 @@ const radial = (x: JArray) => {
 };
 
 test("rotation-equivariant map passes in float64 on cpu (sampled SO(2) and all of C4)", async () => {
-  const rep = await assertEquivariant(radial, { group: SO2, actIn: rotate, actOut: rotate, input: points(8, 1), samples: 12 });
+  const rep = await assertEquivariant(radial, {
+    group: SO2,
+    actIn: rotate,
+    actOut: rotate,
+    input: points(8, 1),
+    samples: 12,
+  });
   assert.equal(rep.errors.length, 12);
   assert.ok(rep.maxError < 1e-12, `max error ${rep.maxError}`);
   assert.equal(rep.device, "cpu");
@@ -67,13 +80,26 @@ test("near-identity elements cannot pass trivially: error is scaled by how far g
   const p = await withDevice("cpu", () => tree.map((a: JArray) => a.astype(np.float64), net.init(makeKey(1))));
   const f = (x: JArray) => net.apply(tree.ref(p), x);
   const tiny: HarnessGroup<number> = { name: "SO(2) near identity", sample: (rng) => 1e-4 * rng() + 1e-5 };
-  const rep = await equivarianceError(f, { group: tiny, actIn: rotate, actOut: rotate, input: points(8, 1), samples: 6 });
+  const rep = await equivarianceError(f, {
+    group: tiny,
+    actIn: rotate,
+    actOut: rotate,
+    input: points(8, 1),
+    samples: 6,
+  });
   assert.ok(rep.maxError > 1e-3, `scale-adjusted error ${rep.maxError} must still expose the MLP`);
   tree.dispose(p);
 });
 
 test("float32 on wasm with a loose tolerance", async () => {
-  const rep = await assertEquivariant(radial, { group: SO2, actIn: rotate, actOut: rotate, input: points(8, 1), dtype: "float32", device: "wasm" });
+  const rep = await assertEquivariant(radial, {
+    group: SO2,
+    actIn: rotate,
+    actOut: rotate,
+    input: points(8, 1),
+    dtype: "float32",
+    device: "wasm",
+  });
   assert.ok(rep.maxError > 0 && rep.tol === 1e-4, `float32 error ${rep.maxError}`);
 });
 
@@ -82,7 +108,10 @@ test("gradcheck passes for an MLP loss in float64 (input and parameter trees)", 
   const p = await withDevice("cpu", () => net.init(makeKey(2)));
   const host = tree.map((a: JArray) => ({ shape: a.shape, data: a.dataSync() as Float32Array }), p) as never;
   const x = { shape: [4, 3], data: hostNormal(12, hostRng(4)) };
-  const rep = await gradcheck((params) => np.sum(np.square(net.apply(params, fromHost(x.data, x.shape, { dtype: "float64" })))), host);
+  const rep = await gradcheck(
+    (params) => np.sum(np.square(net.apply(params, fromHost(x.data, x.shape, { dtype: "float64" })))),
+    host,
+  );
   assert.ok(rep.checked > 0 && rep.ok);
   await gradcheck((xs: JArray) => np.sum(np.tanh(np.sin(xs))), x);
 });
@@ -103,11 +132,14 @@ test("expectNoLeaks passes for a clean function and catches a leaking one", asyn
   assert.equal(rep.after.wasm, rep.before.wasm);
   const kept: JArray[] = [];
   await assert.rejects(
-    expectNoLeaks(async () => {
-      const y = np.exp(x.ref);
-      await y.ref.jsAsync();
-      kept.push(y); // never disposed: one buffer per call
-    }, { iterations: 4 }),
+    expectNoLeaks(
+      async () => {
+        const y = np.exp(x.ref);
+        await y.ref.jsAsync();
+        kept.push(y); // never disposed: one buffer per call
+      },
+      { iterations: 4 },
+    ),
     (e: unknown) => e instanceof LeakError && /leak on wasm: 4 live buffers more after 4 calls/.test(e.message),
   );
   const n = liveBufferCount("wasm");

@@ -21,16 +21,31 @@ import { makeTrainStep } from "../src/train/step.js";
 
 await initEngine();
 
-const quietOpts = (outDir: string): ExperimentOptions => ({ quick: true, seed: 0, outDir, onProgress: () => {}, log: () => {}, params: {} });
+const quietOpts = (outDir: string): ExperimentOptions => ({
+  quick: true,
+  seed: 0,
+  outDir,
+  onProgress: () => {},
+  log: () => {},
+  params: {},
+});
 
 test("rollout: rk4 and dopri5 follow the exact spring solution; energyOf is H", () => {
   const sys = massSpring(); // ω = 2
   const x0 = [1, 0, 0.3, -0.4];
   for (const method of ["rk4", "dopri5"] as const) {
-    const xs = rollout((x) => sys.field(x), fromHost(x0, [2, 2], { dtype: "float64" }), { dt: 0.1, steps: 20, method, substeps: 2, rtol: 1e-10, atol: 1e-10 }).states;
+    const xs = rollout((x) => sys.field(x), fromHost(x0, [2, 2], { dtype: "float64" }), {
+      dt: 0.1,
+      steps: 20,
+      method,
+      substeps: 2,
+      rtol: 1e-10,
+      atol: 1e-10,
+    }).states;
     assert.equal(xs.length, 2 * 21 * 2);
     for (let b = 0; b < 2; b++) {
-      const q0 = x0[2 * b]!, p0 = x0[2 * b + 1]!;
+      const q0 = x0[2 * b]!,
+        p0 = x0[2 * b + 1]!;
       for (let k = 0; k <= 20; k++) {
         const t = 0.1 * k;
         // H = q² + p² (k = 2, m = 1/2): q' = 2p, p' = −2q.
@@ -47,11 +62,19 @@ test("rollout: rk4 and dopri5 follow the exact spring solution; energyOf is H", 
 
 test("rollout: a diverging field throws NonFiniteError naming the step; bad options throw ConfigError", () => {
   assert.throws(
-    () => rollout((x) => x.mul(50), fromHost([1, 1], [1, 2], { dtype: "float32" }), { dt: 1, steps: 100, method: "rk4" }),
-    (e: unknown) => e instanceof NonFiniteError && /non-finite state at step \d+/.test(e.message) && /trajectory 0/.test(e.message),
+    () =>
+      rollout((x) => x.mul(50), fromHost([1, 1], [1, 2], { dtype: "float32" }), { dt: 1, steps: 100, method: "rk4" }),
+    (e: unknown) =>
+      e instanceof NonFiniteError && /non-finite state at step \d+/.test(e.message) && /trajectory 0/.test(e.message),
   );
-  assert.throws(() => rollout((x) => x, fromHost([1, 1], [1, 2], { dtype: "float32" }), { dt: 0, steps: 3, method: "rk4" }), ConfigError);
-  assert.throws(() => rollout((x) => x, fromHost([1, 1], [1, 2], { dtype: "float32" }), { dt: 0.1, steps: 1.5, method: "rk4" }), ConfigError);
+  assert.throws(
+    () => rollout((x) => x, fromHost([1, 1], [1, 2], { dtype: "float32" }), { dt: 0, steps: 3, method: "rk4" }),
+    ConfigError,
+  );
+  assert.throws(
+    () => rollout((x) => x, fromHost([1, 1], [1, 2], { dtype: "float32" }), { dt: 0.1, steps: 1.5, method: "rk4" }),
+    ConfigError,
+  );
 });
 
 test("HNN on spring data: a short training run lowers the loss and the HNN conserves its own H along its rollout", () => {
@@ -80,11 +103,17 @@ test("HNN on spring data: a short training run lowers the loss and the HNN conse
   // compared with how much H varies over phase space (a non-Hamiltonian field fails this).
   const x0 = [0.8, 0, 0, -0.5, 0.3, 0.3];
   const bf = bindField(field, tree.ref(params), { jit: true });
-  const xs = rollout(bf.field, fromHost(x0, [3, 2], { dtype: "float32" }), { dt: 0.1, steps: 60, method: "rk4", substeps: 2 }).states;
+  const xs = rollout(bf.field, fromHost(x0, [3, 2], { dtype: "float32" }), {
+    dt: 0.1,
+    steps: 60,
+    method: "rk4",
+    substeps: 2,
+  }).states;
   bf.dispose();
   const Hvals = toFloat64(net.apply(params, fromHost(xs, [3 * 61, 2], { dtype: "float32" }))) as Float64Array;
   let drift = 0;
-  for (let b = 0; b < 3; b++) for (let k = 0; k < 61; k++) drift = Math.max(drift, Math.abs(Hvals[b * 61 + k]! - Hvals[b * 61]!));
+  for (let b = 0; b < 3; b++)
+    for (let k = 0; k < 61; k++) drift = Math.max(drift, Math.abs(Hvals[b * 61 + k]! - Hvals[b * 61]!));
   const spread = Math.max(...Hvals) - Math.min(...Hvals);
   assert.ok(spread > 0.05, `learned H should vary across states (spread ${spread})`);
   assert.ok(drift < 1e-2 * spread, `learned H drifts by ${drift} along its own rollout (spread ${spread})`);
@@ -105,13 +134,19 @@ test("HNN on spring data: a short training run lowers the loss and the HNN conse
   bStep.dispose();
   tree.dispose([bs, a.x, a.dx]);
   const bb = bindField((p: MLPParams, xx: JArray) => base.apply(p, xx), bp, { jit: true });
-  const bx = rollout(bb.field, fromHost(x0, [3, 2], { dtype: "float32" }), { dt: 0.1, steps: 60, method: "rk4", substeps: 2 }).states;
+  const bx = rollout(bb.field, fromHost(x0, [3, 2], { dtype: "float32" }), {
+    dt: 0.1,
+    steps: 60,
+    method: "rk4",
+    substeps: 2,
+  }).states;
   bb.dispose();
   const sys = massSpring();
   const relDrift = (states: Float64Array) => {
     const e = energyOf(sys, states, 3, 61);
     let m = 0;
-    for (let b = 0; b < 3; b++) for (let k = 0; k < 61; k++) m = Math.max(m, Math.abs(e[b * 61 + k]! - e[b * 61]!) / e[b * 61]!);
+    for (let b = 0; b < 3; b++)
+      for (let k = 0; k < 61; k++) m = Math.max(m, Math.abs(e[b * 61 + k]! - e[b * 61]!) / e[b * 61]!);
     return m;
   };
   assert.ok(relDrift(xs) < relDrift(bx), `true-energy drift: HNN ${relDrift(xs)} vs baseline ${relDrift(bx)}`);
@@ -130,12 +165,17 @@ test("hnn-spring (reduced): writes results.json with the JSON fields and the SVG
       }
     }
     assert.deepEqual(JSON.parse(JSON.stringify(r)), saved);
-    assert.ok(saved.hnn!.energyMSE! < saved.baseline!.energyMSE!, `energy MSE: HNN ${saved.hnn!.energyMSE} vs baseline ${saved.baseline!.energyMSE}`);
+    assert.ok(
+      saved.hnn!.energyMSE! < saved.baseline!.energyMSE!,
+      `energy MSE: HNN ${saved.hnn!.energyMSE} vs baseline ${saved.baseline!.energyMSE}`,
+    );
     for (const f of ["phase.svg", "energy.svg", "loss.svg"]) {
       const svg = readFileSync(join(dir, f), "utf8");
       assert.ok(svg.startsWith("<svg") && svg.includes("</svg>"), f);
     }
-    assert.ok(existsSync(join(dir, "checkpoint-hnn.safetensors")) && existsSync(join(dir, "checkpoint-baseline.safetensors")));
+    assert.ok(
+      existsSync(join(dir, "checkpoint-hnn.safetensors")) && existsSync(join(dir, "checkpoint-baseline.safetensors")),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -148,7 +188,10 @@ test("hnn experiments reject non-finite data with a clear error", async () => {
   try {
     await assert.rejects(
       runHnn("spring", quietOpts(dir), { dataset: data, steps: 1, hidden: 8 }),
-      (e: unknown) => e instanceof NonFiniteError && /hnn-spring: train states/.test(e.message) && /NaN at flat index 5/.test(e.message),
+      (e: unknown) =>
+        e instanceof NonFiniteError &&
+        /hnn-spring: train states/.test(e.message) &&
+        /NaN at flat index 5/.test(e.message),
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -14,7 +14,11 @@ const B = 3;
 const D = 4;
 
 for (const act of ["tanh", "softplus", "silu"] as ActivationName[]) {
-  for (const sizes of [[D, 7, 1], [D, 6, 5, 1], [D, 5, 4, 3, 1]]) {
+  for (const sizes of [
+    [D, 7, 1],
+    [D, 6, 5, 1],
+    [D, 5, 4, 3, 1],
+  ]) {
     test(`closed-form input gradient and Hessian rows = autodiff (${act}, ${sizes.join("→")}), float64 on cpu`, async () => {
       await withDevice("cpu", () => {
         const net = MLP(sizes, { activation: act });
@@ -49,7 +53,10 @@ for (const act of ["tanh", "softplus", "silu"] as ActivationName[]) {
 test("input derivatives reject unsupported activations and non-scalar outputs", () => {
   const net = MLP([2, 3, 1], { activation: "relu" });
   const p = net.init(makeKey(0));
-  assert.throws(() => mlpInputDerivs(tree.ref(p), np.ones([2, 2]), "relu", [0]), /support activations tanh, softplus, silu, identity; got "relu"/);
+  assert.throws(
+    () => mlpInputDerivs(tree.ref(p), np.ones([2, 2]), "relu", [0]),
+    /support activations tanh, softplus, silu, identity; got "relu"/,
+  );
   const wide = MLP([2, 3, 2]).init(makeKey(1));
   assert.throws(() => mlpInputDerivs(wide, np.ones([2, 2]), "tanh"), /scalar-output MLP, got output width 2/);
   tree.dispose(p);

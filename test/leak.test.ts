@@ -19,17 +19,39 @@ test("5,000 Adam steps of a 2→32→32→1 MLP (batch 64) through fit keep memo
   const n = 64 * 50; // 50 steps per epoch, 100 epochs
   const xs = hostNormal(2 * n, hostRng(0));
   const x = np.array(Float32Array.from(xs), { shape: [n, 2] });
-  const y = np.array(Float32Array.from({ length: n }, (_, i) => Math.sin(xs[2 * i]!) * xs[2 * i + 1]!), { shape: [n, 1] });
+  const y = np.array(
+    Float32Array.from({ length: n }, (_, i) => Math.sin(xs[2 * i]!) * xs[2 * i + 1]!),
+    { shape: [n, 1] },
+  );
   const vx = np.array(Float32Array.from(xs.subarray(0, 256)), { shape: [128, 2] });
-  const vy = np.array(Float32Array.from({ length: 128 }, (_, i) => Math.sin(xs[2 * i]!) * xs[2 * i + 1]!), { shape: [128, 1] });
+  const vy = np.array(
+    Float32Array.from({ length: 128 }, (_, i) => Math.sin(xs[2 * i]!) * xs[2 * i + 1]!),
+    { shape: [128, 1] },
+  );
   const net = MLP([2, 32, 32, 1], { activation: "tanh" });
   const buffersAtStart = liveBufferCount("wasm");
-  const samples: { step: number; buffers: number; wasmLive: number; wasmReserved: number; rss: number; heap: number; arrayBuffers: number }[] = [];
+  const samples: {
+    step: number;
+    buffers: number;
+    wasmLive: number;
+    wasmReserved: number;
+    rss: number;
+    heap: number;
+    arrayBuffers: number;
+  }[] = [];
   const sample = (step: number) => {
     gc();
     const m = process.memoryUsage();
     const w = deviceMemory("wasm");
-    samples.push({ step, buffers: liveBufferCount("wasm"), wasmLive: w.live, wasmReserved: w.reserved, rss: m.rss, heap: m.heapUsed, arrayBuffers: m.arrayBuffers });
+    samples.push({
+      step,
+      buffers: liveBufferCount("wasm"),
+      wasmLive: w.live,
+      wasmReserved: w.reserved,
+      rss: m.rss,
+      heap: m.heapUsed,
+      arrayBuffers: m.arrayBuffers,
+    });
   };
   const t0 = performance.now();
   const res = await fit({
@@ -44,7 +66,8 @@ test("5,000 Adam steps of a 2→32→32→1 MLP (batch 64) through fit keep memo
     clipNorm: 10,
     onProgress: (i) => {
       // Six samples in a window after warm-up, one mid-run, six at the end.
-      if (!i.epochEnd && i.step % 100 === 0 && (i.step <= 1000 ? i.step >= 500 : i.step >= 4500 || i.step === 2500)) sample(i.step);
+      if (!i.epochEnd && i.step % 100 === 0 && (i.step <= 1000 ? i.step >= 500 : i.step >= 4500 || i.step === 2500))
+        sample(i.step);
     },
   });
   const ms = performance.now() - t0;
@@ -59,8 +82,16 @@ test("5,000 Adam steps of a 2→32→32→1 MLP (batch 64) through fit keep memo
   // any growth would stay) are identical at the same point of the loop from step 500 to 5,000.
   for (const s of samples.slice(1)) {
     assert.equal(s.buffers, warm.buffers, `live buffers ${warm.buffers} at step 500, ${s.buffers} at step ${s.step}`);
-    assert.equal(s.wasmLive, warm.wasmLive, `live wasm bytes ${warm.wasmLive} at step 500, ${s.wasmLive} at step ${s.step}`);
-    assert.equal(s.wasmReserved, warm.wasmReserved, `wasm linear memory ${warm.wasmReserved} B at step 500, ${s.wasmReserved} B at step ${s.step}`);
+    assert.equal(
+      s.wasmLive,
+      warm.wasmLive,
+      `live wasm bytes ${warm.wasmLive} at step 500, ${s.wasmLive} at step ${s.step}`,
+    );
+    assert.equal(
+      s.wasmReserved,
+      warm.wasmReserved,
+      `wasm linear memory ${warm.wasmReserved} B at step 500, ${s.wasmReserved} B at step ${s.step}`,
+    );
   }
   // The JS heap after a full GC, and the ArrayBuffers outside it, grow by at most a small bound:
   // the least of six samples in each window, so that what one sample happens to hold does not

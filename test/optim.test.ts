@@ -35,12 +35,36 @@ const GRADS = [
 ];
 const LRS = [0.1, 0.05, 0.02];
 const EXPECTED: Record<string, number[][]> = {
-  sgd: [[0.99, -1.97, 0.3], [1.0, -1.99, 0.25], [0.999, -1.99, 0.27]],
-  sgdMomentum: [[0.989, -1.968, 0.2995], [0.9935555, -1.972616, 0.15912525], [0.9939967689, -1.9738832368, 0.12855851495]],
-  sgdNesterov: [[0.9791, -1.9392, 0.11905], [0.992714855, -1.96239776, -0.0572655975], [0.991915209155, -1.96315229845, -0.064696022673]],
-  adam: [[0.90000001, -1.90000000333, 0.4000000005], [0.918305185194, -1.90967552352, 0.353391018854], [0.921038998249, -1.91266720556, 0.345456914125]],
-  adamL2: [[0.900000005, -1.900000002, 0.400000000488], [0.888585193734, -1.88352705945, 0.353285052516], [0.87892606332, -1.87452079215, 0.344915534188]],
-  adamw: [[0.89000001, -1.88000000333, 0.3950000005], [0.903855185144, -1.8802755235, 0.346416018852], [0.904781287828, -1.87950665449, 0.337789082085]],
+  sgd: [
+    [0.99, -1.97, 0.3],
+    [1.0, -1.99, 0.25],
+    [0.999, -1.99, 0.27],
+  ],
+  sgdMomentum: [
+    [0.989, -1.968, 0.2995],
+    [0.9935555, -1.972616, 0.15912525],
+    [0.9939967689, -1.9738832368, 0.12855851495],
+  ],
+  sgdNesterov: [
+    [0.9791, -1.9392, 0.11905],
+    [0.992714855, -1.96239776, -0.0572655975],
+    [0.991915209155, -1.96315229845, -0.064696022673],
+  ],
+  adam: [
+    [0.90000001, -1.90000000333, 0.4000000005],
+    [0.918305185194, -1.90967552352, 0.353391018854],
+    [0.921038998249, -1.91266720556, 0.345456914125],
+  ],
+  adamL2: [
+    [0.900000005, -1.900000002, 0.400000000488],
+    [0.888585193734, -1.88352705945, 0.353285052516],
+    [0.87892606332, -1.87452079215, 0.344915534188],
+  ],
+  adamw: [
+    [0.89000001, -1.88000000333, 0.3950000005],
+    [0.903855185144, -1.8802755235, 0.346416018852],
+    [0.904781287828, -1.87950665449, 0.337789082085],
+  ],
 };
 const OPTIMISERS: Record<string, () => Optimizer> = {
   sgd: () => sgd(),
@@ -62,7 +86,9 @@ function flat(p: Params): number[] {
 
 function assertClose(got: number[], want: number[], tol: number, what: string): void {
   assert.equal(got.length, want.length, what);
-  got.forEach((g, i) => assert.ok(Math.abs(g - want[i]!) <= tol, `${what}[${i}]: got ${g}, want ${want[i]} (tol ${tol})`));
+  got.forEach((g, i) =>
+    assert.ok(Math.abs(g - want[i]!) <= tol, `${what}[${i}]: got ${g}, want ${want[i]} (tol ${tol})`),
+  );
 }
 
 for (const [name, make] of Object.entries(OPTIMISERS)) {
@@ -84,13 +110,13 @@ for (const [name, make] of Object.entries(OPTIMISERS)) {
   test(`${name}: jitted float32 train step matches hand-computed steps`, () => {
     const opt = make();
     // loss(p, x) = Σ p_w·x[0:2] + p_b·x[2] has gradient x, so x carries the fixed gradients.
-    const step = makeTrainStep(
-      (p, x, y) => {
-        const q = p as { w: JArray; b: JArray };
-        return np.sum(q.w.mul(x.ref.slice([0, 2]))).add(np.sum(q.b.mul(x.slice([2, 3])))).add(np.sum(y));
-      },
-      opt,
-    );
+    const step = makeTrainStep((p, x, y) => {
+      const q = p as { w: JArray; b: JArray };
+      return np
+        .sum(q.w.mul(x.ref.slice([0, 2])))
+        .add(np.sum(q.b.mul(x.slice([2, 3]))))
+        .add(np.sum(y));
+    }, opt);
     let params = mkTree(P0, "float32");
     let state = opt.init(params);
     for (let t = 1; t <= 3; t++) {
@@ -146,14 +172,25 @@ test("oneCycle matches PyTorch OneCycleLR (cos, two phases)", () => {
   // phase ends pct·T − 1 and T − 1, lr = end + (start − end)/2·(cos(π·pct) + 1).
   const s = oneCycle({ maxLr: 0.1, totalSteps: 100 });
   const want: Record<number, number> = {
-    0: 0.004, 1: 0.00428137805659075, 10: 0.0295163948464101, 28: 0.0997186219434093, 29: 0.1,
-    30: 0.0999496535284524, 50: 0.0793893450575732, 98: 5.07464715475788e-5, 99: 4e-7,
+    0: 0.004,
+    1: 0.00428137805659075,
+    10: 0.0295163948464101,
+    28: 0.0997186219434093,
+    29: 0.1,
+    30: 0.0999496535284524,
+    50: 0.0793893450575732,
+    98: 5.07464715475788e-5,
+    99: 4e-7,
   };
-  for (const [k, v] of Object.entries(want)) assert.ok(Math.abs(s(Number(k)) - v) <= 1e-12 * Math.max(1, v * 1e3), `step ${k}: ${s(Number(k))} vs ${v}`);
+  for (const [k, v] of Object.entries(want))
+    assert.ok(Math.abs(s(Number(k)) - v) <= 1e-12 * Math.max(1, v * 1e3), `step ${k}: ${s(Number(k))} vs ${v}`);
   const s2 = oneCycle({ maxLr: 1, totalSteps: 10, pctStart: 0.25, divFactor: 10, finalDivFactor: 100 });
   assertClose(
     Array.from({ length: 10 }, (_, i) => s2(i)),
-    [0.1, 0.775, 0.989084726566536, 0.904603988690286, 0.75025, 0.552711967402193, 0.346146011309714, 0.16626926212375, 0.0441840439075208, 0.001],
+    [
+      0.1, 0.775, 0.989084726566536, 0.904603988690286, 0.75025, 0.552711967402193, 0.346146011309714, 0.16626926212375,
+      0.0441840439075208, 0.001,
+    ],
     1e-12,
     "oneCycle small",
   );

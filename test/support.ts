@@ -5,10 +5,37 @@
  * GROUPS with `assertRepEquivariant` (src/testing): add it to LAYER_CASES below.
  */
 import type { Array as JArray } from "../src/jax.js";
-import { C, customGroup, Dihedral, directProduct, GL, Lorentz, O, O13, S, SL, SO, SO13p, Sp, SU, Translations, U, Z, type Group } from "../src/groups/index.js";
+import {
+  C,
+  customGroup,
+  Dihedral,
+  directProduct,
+  GL,
+  Lorentz,
+  O,
+  O13,
+  S,
+  SL,
+  SO,
+  SO13p,
+  Sp,
+  SU,
+  Translations,
+  U,
+  Z,
+  type Group,
+} from "../src/groups/index.js";
 import { hostNormal, hostRng } from "../src/core/rng.js";
 import { groupFromGenerators, invariantFromGradients } from "../src/discovery/index.js";
-import { EMLP, EMLPBlock, EquivariantBilinear, EquivariantLinear, GatedNonlinearity, gated, residual } from "../src/layers/emlp/index.js";
+import {
+  EMLP,
+  EMLPBlock,
+  EquivariantBilinear,
+  EquivariantLinear,
+  GatedNonlinearity,
+  gated,
+  residual,
+} from "../src/layers/emlp/index.js";
 import { MLP } from "../src/nn/layers.js";
 import type { RepModule } from "../src/nn/module.js";
 import { Scalar, T, V, type Rep } from "../src/reps/index.js";
@@ -46,7 +73,16 @@ export const GROUPS: readonly Group[] = [
   directProduct(SO(2), Z(2)),
   customGroup({ name: "custom-C6", discreteGenerators: [rot(Math.PI / 3)] }),
   // A non-orthogonal one-parameter group, as a learned generator would be.
-  customGroup({ name: "learned-ish", lieAlgebra: [[[0, -1, 0.5], [1, 0, 0], [0, 0, 0]]] }),
+  customGroup({
+    name: "learned-ish",
+    lieAlgebra: [
+      [
+        [0, -1, 0.5],
+        [1, 0, 0],
+        [0, 0, 0],
+      ],
+    ],
+  }),
   // A group discovered from data, through the same code path as the textbook ones.
   learnedLorentz(),
 ];
@@ -54,7 +90,13 @@ export const GROUPS: readonly Group[] = [
 /** Small test reps: in = V ⊕ 1, hidden = 2·1 ⊕ 2V ⊕ V⊗V*, out = V ⊕ 1. */
 export function smallReps(G: Group): { rin: Rep; hidden: Rep; rout: Rep } {
   const v = V(G);
-  return { rin: v.sum(Scalar(G)), hidden: Scalar(G).times(2).sum(v.times(2), T(1, 1, G)), rout: v.sum(Scalar(G)) };
+  return {
+    rin: v.sum(Scalar(G)),
+    hidden: Scalar(G)
+      .times(2)
+      .sum(v.times(2), T(1, 1, G)),
+    rout: v.sum(Scalar(G)),
+  };
 }
 
 /**
@@ -64,10 +106,16 @@ export function smallReps(G: Group): { rin: Rep; hidden: Rep; rout: Rep } {
  */
 export const LAYER_CASES: readonly { name: string; make: (G: Group) => RepModule }[] = [
   { name: "EquivariantLinear", make: (G) => EquivariantLinear(smallReps(G).rin, smallReps(G).hidden) },
-  { name: "EquivariantBilinear", make: (G) => EquivariantBilinear(gated(smallReps(G).hidden), gated(smallReps(G).hidden)) },
+  {
+    name: "EquivariantBilinear",
+    make: (G) => EquivariantBilinear(gated(smallReps(G).hidden), gated(smallReps(G).hidden)),
+  },
   { name: "GatedNonlinearity", make: (G) => GatedNonlinearity(smallReps(G).hidden) },
   { name: "EMLPBlock", make: (G) => EMLPBlock(smallReps(G).rin, smallReps(G).hidden) },
-  { name: "EMLP", make: (G) => EMLP(smallReps(G).rin, smallReps(G).rout, G, { channels: smallReps(G).hidden, layers: 2 }) },
+  {
+    name: "EMLP",
+    make: (G) => EMLP(smallReps(G).rin, smallReps(G).rout, G, { channels: smallReps(G).hidden, layers: 2 }),
+  },
   { name: "residual", make: (G) => residual(EquivariantLinear(smallReps(G).hidden, smallReps(G).hidden)) },
 ];
 
@@ -87,6 +135,10 @@ export function plainMLP(repIn: Rep, repOut: Rep, hidden = 32): RepModule {
 }
 
 /** The negative control: a plain MLP's equivariance error between the same reps (must be ≫ the tolerance). */
-export async function mlpEquivarianceError(repIn: Rep, repOut: Rep, opts: RepEquivarianceOptions<never> = {}): Promise<number> {
+export async function mlpEquivarianceError(
+  repIn: Rep,
+  repOut: Rep,
+  opts: RepEquivarianceOptions<never> = {},
+): Promise<number> {
   return (await repEquivarianceError(plainMLP(repIn, repOut), { seed: 3, ...opts })).maxError;
 }

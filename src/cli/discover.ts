@@ -39,34 +39,66 @@ export interface DiscoverOptions {
   seed: number;
 }
 
-const list = (s: string | undefined): string[] | undefined => (s === undefined ? undefined : s.split(",").map((c) => c.trim()).filter((c) => c !== ""));
+const list = (s: string | undefined): string[] | undefined =>
+  s === undefined
+    ? undefined
+    : s
+        .split(",")
+        .map((c) => c.trim())
+        .filter((c) => c !== "");
 
 /** Runs the discovery; returns the group.json object (also written to DIR). Progress and log lines go to `log`/`onProgress`. */
-export async function discover(o: DiscoverOptions, log: (msg: string) => void, onProgress: ExperimentOptions["onProgress"]): Promise<GroupJSON> {
+export async function discover(
+  o: DiscoverOptions,
+  log: (msg: string) => void,
+  onProgress: ExperimentOptions["onProgress"],
+): Promise<GroupJSON> {
   const table = readNumericCsv(o.data);
   let found: Discovery;
   let columns: string[];
   const extra: Record<string, unknown> = {};
   if (o.method === "invariant") {
-    if (o.target === undefined) throw new ConfigError("discover --method invariant needs --target COL (the column the symmetry leaves unchanged)");
-    if (o.outputs !== undefined) throw new ConfigError("discover --method invariant takes no --outputs (that is for --method pairs)");
-    if (!table.columns.includes(o.target)) throw new ConfigError(`${o.data}: no column ${JSON.stringify(o.target)} for --target; the columns are ${table.columns.join(", ")}`);
+    if (o.target === undefined)
+      throw new ConfigError(
+        "discover --method invariant needs --target COL (the column the symmetry leaves unchanged)",
+      );
+    if (o.outputs !== undefined)
+      throw new ConfigError("discover --method invariant takes no --outputs (that is for --method pairs)");
+    if (!table.columns.includes(o.target))
+      throw new ConfigError(
+        `${o.data}: no column ${JSON.stringify(o.target)} for --target; the columns are ${table.columns.join(", ")}`,
+      );
     columns = list(o.inputs) ?? table.columns.filter((c) => c !== o.target);
-    if (columns.includes(o.target)) throw new ConfigError(`--inputs must not include the target column ${JSON.stringify(o.target)}`);
+    if (columns.includes(o.target))
+      throw new ConfigError(`--inputs must not include the target column ${JSON.stringify(o.target)}`);
     const width = columns.length;
-    if (width % o.copies !== 0) throw new ConfigError(`--copies ${o.copies} does not divide the ${width} input columns`);
+    if (width % o.copies !== 0)
+      throw new ConfigError(`--copies ${o.copies} does not divide the ${width} input columns`);
     const d = width / o.copies;
     const x = selectColumns(table, columns, o.data);
     const y = selectColumns(table, [o.target], o.data);
     const need = Math.max(d * d, 20);
-    if (table.rows < need) throw new ConfigError(`${o.data}: ${table.rows} rows are too few to identify ${d}×${d} generators; give at least ${need} (more: the fitted network's gradients are only as good as the fit)`);
+    if (table.rows < need)
+      throw new ConfigError(
+        `${o.data}: ${table.rows} rows are too few to identify ${d}×${d} generators; give at least ${need} (more: the fitted network's gradients are only as good as the fit)`,
+      );
     await initEngine();
     const nTrain = Math.max(1, Math.round(0.8 * table.rows));
     const ctx = { quick: true, seed: o.seed, outDir: o.out, onProgress, log, params: {} } as ExperimentOptions;
-    const fitted = await fitTarget(x, y, { n: table.rows, width, nTrain, hidden: 128, steps: o.fitSteps, seed: o.seed, label: "fit" }, ctx);
+    const fitted = await fitTarget(
+      x,
+      y,
+      { n: table.rows, width, nTrain, hidden: 128, steps: o.fitSteps, seed: o.seed, label: "fit" },
+      ctx,
+    );
     const nAt = Math.min(table.rows, 500);
     try {
-      found = await discoverInvariant(fitted.f, x.subarray(0, nAt * width), { n: nAt, width }, { copies: o.copies, ...(o.k !== undefined ? { k: o.k } : {}) });
+      found = await discoverInvariant(
+        fitted.f,
+        x.subarray(0, nAt * width),
+        { n: nAt, width },
+        { copies: o.copies, ...(o.k !== undefined ? { k: o.k } : {}) },
+      );
     } finally {
       fitted.dispose();
     }
@@ -75,19 +107,38 @@ export async function discover(o: DiscoverOptions, log: (msg: string) => void, o
   } else {
     const ins = list(o.inputs);
     const outs = list(o.outputs);
-    if (ins === undefined || outs === undefined) throw new ConfigError("discover --method pairs needs --inputs x1,… and --outputs x1p,… (the same number of columns: x and its transformed x′)");
-    if (o.target !== undefined) throw new ConfigError("discover --method pairs takes no --target (that is for --method invariant)");
-    if (ins.length !== outs.length) throw new ConfigError(`--inputs has ${ins.length} columns but --outputs has ${outs.length}; a pair is x and x′ of the same size`);
+    if (ins === undefined || outs === undefined)
+      throw new ConfigError(
+        "discover --method pairs needs --inputs x1,… and --outputs x1p,… (the same number of columns: x and its transformed x′)",
+      );
+    if (o.target !== undefined)
+      throw new ConfigError("discover --method pairs takes no --target (that is for --method invariant)");
+    if (ins.length !== outs.length)
+      throw new ConfigError(
+        `--inputs has ${ins.length} columns but --outputs has ${outs.length}; a pair is x and x′ of the same size`,
+      );
     columns = ins;
     const x = selectColumns(table, ins, o.data);
     const xp = selectColumns(table, outs, o.data);
-    if (table.rows % o.points !== 0) throw new ConfigError(`--points ${o.points} does not divide the ${table.rows} rows`);
+    if (table.rows % o.points !== 0)
+      throw new ConfigError(`--points ${o.points} does not divide the ${table.rows} rows`);
     await initEngine();
-    found = await discoverFromPairs(x, xp, { n: table.rows, d: ins.length }, { points: o.points, ...(o.k !== undefined ? { k: o.k } : {}) });
+    found = await discoverFromPairs(
+      x,
+      xp,
+      { n: table.rows, d: ins.length },
+      { points: o.points, ...(o.k !== undefined ? { k: o.k } : {}) },
+    );
     extra.outputs = outs;
     extra.points = o.points;
   }
-  if (found.basis.k === 0) log(`discover: no generator found (spectrum ${found.spectrum.slice(0, 6).map((v) => v.toPrecision(2)).join(", ")}, …): the data shows no continuous linear symmetry at this tolerance`);
+  if (found.basis.k === 0)
+    log(
+      `discover: no generator found (spectrum ${found.spectrum
+        .slice(0, 6)
+        .map((v) => v.toPrecision(2))
+        .join(", ")}, …): the data shows no continuous linear symmetry at this tolerance`,
+    );
   const G = groupFromGenerators(found, { name: o.name, closureTol: 0.1, close: true });
   const json = groupToJSON(G, {
     method: found.method,
@@ -102,8 +153,14 @@ export async function discover(o: DiscoverOptions, log: (msg: string) => void, o
     ...extra,
   });
   mkdirSync(o.out, { recursive: true });
-  writeFileSync(join(o.out, "group.json"), JSON.stringify(json, null, 2) + "\n");
-  const panels = toMatrices({ d: G.d, k: G.D, generators: G.lieAlgebra }).map((m, i) => ({ title: `G${i + 1}`, matrix: m }));
-  writeFileSync(join(o.out, "generators.svg"), await matrixHeatmaps(panels, { title: `${o.name}: ${G.D} generator${G.D === 1 ? "" : "s"} (${found.method})` }));
+  writeFileSync(join(o.out, "group.json"), `${JSON.stringify(json, null, 2)}\n`);
+  const panels = toMatrices({ d: G.d, k: G.D, generators: G.lieAlgebra }).map((m, i) => ({
+    title: `G${i + 1}`,
+    matrix: m,
+  }));
+  writeFileSync(
+    join(o.out, "generators.svg"),
+    await matrixHeatmaps(panels, { title: `${o.name}: ${G.D} generator${G.D === 1 ? "" : "s"} (${found.method})` }),
+  );
   return json;
 }

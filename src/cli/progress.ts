@@ -91,7 +91,9 @@ export function createProgress(opts: ProgressOptions): Progress {
     const eta = (e.total - e.done) / rate;
     const pct = e.total > 0 ? Math.floor((100 * e.done) / e.total) : 0;
     const metrics = fmtMetrics(e.metrics);
-    stream.write(`${opts.label}: ${e.done}/${e.total} ${e.unit ?? ""} (${pct}%, ${fmtSeconds(elapsed)} elapsed, ETA ${fmtSeconds(eta)})${metrics ? "  " + metrics : ""}\n`);
+    stream.write(
+      `${opts.label}: ${e.done}/${e.total} ${e.unit ?? ""} (${pct}%, ${fmtSeconds(elapsed)} elapsed, ETA ${fmtSeconds(eta)})${metrics ? `  ${metrics}` : ""}\n`,
+    );
     lastPrinted = e;
   };
   return {

@@ -55,7 +55,9 @@ function section(root: string, e: ReportEntry): string {
 
 /** Writes `<root>/index.html` for `entries` and returns its path. */
 export function writeReport(root: string, entries: ReportEntry[], meta: { seed: number; seconds: number }): string {
-  const toc = entries.map((e) => `<li><a href="#${escapeHtml(e.experiment.name)}">${escapeHtml(e.experiment.name)}</a></li>`).join("");
+  const toc = entries
+    .map((e) => `<li><a href="#${escapeHtml(e.experiment.name)}">${escapeHtml(e.experiment.name)}</a></li>`)
+    .join("");
   const html = `<!doctype html>
 <html lang="en">
 <head>

@@ -44,7 +44,9 @@ function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 const fmt = (v: unknown): string =>
-  JSON.stringify(v, (_k, x: unknown) => (typeof x === "number" ? (Number.isFinite(x) ? Number(x.toPrecision(6)) : String(x)) : x));
+  JSON.stringify(v, (_k, x: unknown) =>
+    typeof x === "number" ? (Number.isFinite(x) ? Number(x.toPrecision(6)) : String(x)) : x,
+  );
 
 /**
  * (a) A float32 second-order parameter gradient on Wasm against its closed form:
@@ -85,7 +87,9 @@ function secondOrderGradient(jax: EngineModule, device: "wasm" | "cpu"): string 
     }
   }
   const err = maxRelDiff(got as ArrayLike<number>, want);
-  return err < 1e-4 ? null : `second-order float32 gradient on ${device} is off by ${(err * 100).toPrecision(2)}% (relative) from its closed form`;
+  return err < 1e-4
+    ? null
+    : `second-order float32 gradient on ${device} is off by ${(err * 100).toPrecision(2)}% (relative) from its closed form`;
 }
 
 interface Check {
@@ -95,7 +99,11 @@ interface Check {
 }
 
 const CHECKS: Check[] = [
-  { fix: "a", title: "Wasm SIMD pointer sharing (wrong float32 second-order gradients)", run: (jax, wasm) => secondOrderGradient(jax, wasm ? "wasm" : "cpu") },
+  {
+    fix: "a",
+    title: "Wasm SIMD pointer sharing (wrong float32 second-order gradients)",
+    run: (jax, wasm) => secondOrderGradient(jax, wasm ? "wasm" : "cpu"),
+  },
   {
     fix: "b",
     title: "reciprocal JVP rule releases its input",
@@ -107,7 +115,9 @@ const CHECKS: Check[] = [
       t.dispose();
       const rc = keep.refCount;
       for (let i = 0; i < rc; i++) keep.dispose();
-      return rc === 1 ? null : `jvp(reciprocal) kept ${rc - 1} extra reference(s) to its input (a buffer leaked per division under grad)`;
+      return rc === 1
+        ? null
+        : `jvp(reciprocal) kept ${rc - 1} extra reference(s) to its input (a buffer leaked per division under grad)`;
     },
   },
   {
@@ -117,14 +127,34 @@ const CHECKS: Check[] = [
       const f = jit((v: Arr) => grad((y: Arr) => y.mean())(v));
       const got = f(np.array([0.1, 0.2, 0.3, 0.4], { dtype: np.float64, device: "cpu" })).js() as number[];
       f.dispose();
-      return got.every((v) => v === 0.25) ? null : `jit(grad(mean)) of a float64 [4] returned ${fmt(got)}, expected [0.25, 0.25, 0.25, 0.25]`;
+      return got.every((v) => v === 0.25)
+        ? null
+        : `jit(grad(mean)) of a float64 [4] returned ${fmt(got)}, expected [0.25, 0.25, 0.25, 0.25]`;
     },
   },
   {
     fix: "e",
     title: "np.einsum / matvec / vecmat without iterator helpers (Node 20)",
     run: ({ numpy: np }) => {
-      const got = np.einsum("ij,jk->ik", np.array([[1, 2], [3, 4]], { device: "cpu" }), np.array([[0, 1], [1, 0]], { device: "cpu" })).js();
+      const got = np
+        .einsum(
+          "ij,jk->ik",
+          np.array(
+            [
+              [1, 2],
+              [3, 4],
+            ],
+            { device: "cpu" },
+          ),
+          np.array(
+            [
+              [0, 1],
+              [1, 0],
+            ],
+            { device: "cpu" },
+          ),
+        )
+        .js();
       return fmt(got) === "[[2,1],[4,3]]" ? null : `einsum returned ${fmt(got)}`;
     },
   },
@@ -133,9 +163,20 @@ const CHECKS: Check[] = [
     title: "jit of a routine (sort, cholesky, …) applied to a view",
     run: ({ numpy: np, jit }) => {
       const f = jit((v: Arr) => np.sort(np.exp(v).transpose()));
-      const got = f(np.array([[0, 1], [2, 0.5]], { device: "cpu" })).js() as number[][];
+      const got = f(
+        np.array(
+          [
+            [0, 1],
+            [2, 0.5],
+          ],
+          { device: "cpu" },
+        ),
+      ).js() as number[][];
       f.dispose();
-      const want = [[1, Math.exp(2)], [Math.exp(0.5), Math.E]];
+      const want = [
+        [1, Math.exp(2)],
+        [Math.exp(0.5), Math.E],
+      ];
       return maxRelDiff(got.flat(), want.flat()) < 1e-6 ? null : `jit(sort(exp(x).T)) returned ${fmt(got)}`;
     },
   },
@@ -144,7 +185,8 @@ const CHECKS: Check[] = [
     title: "liveBuffers / deviceMemory diagnostics (leak checks)",
     run: (jax) => {
       const p = jax as unknown as Patched;
-      if (typeof p.liveBuffers !== "function" || typeof p.deviceMemory !== "function") return "liveBuffers() and deviceMemory() are not exported";
+      if (typeof p.liveBuffers !== "function" || typeof p.deviceMemory !== "function")
+        return "liveBuffers() and deviceMemory() are not exported";
       const before = p.liveBuffers("cpu");
       const a = jax.numpy.array([1, 2, 3, 4], { device: "cpu" });
       const b = jax.numpy.exp(a.ref);
@@ -174,7 +216,9 @@ const CHECKS: Check[] = [
       const x = (): Arr => np.array(new Float32Array([90, 200]), { device });
       const v = nn.softplus(x()).js() as number[];
       const d = grad((u: Arr) => np.sum(nn.softplus(u)))(x()).js() as number[];
-      return fmt(v) === "[90,200]" && fmt(d) === "[1,1]" ? null : `float32 softplus([90, 200]) = ${fmt(v)} with derivative ${fmt(d)} (expected [90, 200] and [1, 1])`;
+      return fmt(v) === "[90,200]" && fmt(d) === "[1,1]"
+        ? null
+        : `float32 softplus([90, 200]) = ${fmt(v)} with derivative ${fmt(d)} (expected [90, 200] and [1, 1])`;
     },
   },
   {
@@ -189,7 +233,9 @@ const CHECKS: Check[] = [
       const [ct] = back([cpu([100, 100, 101]).sub(cpu([0, 0, 1])), cpu([1, 1, 2]).sub(cpu([0, 0, 1]))]) as Arr[];
       back.dispose();
       const got = ct!.js() as number[];
-      return fmt(got) === "[2,4,6]" ? null : `vjp of [stopGradient(u), u·u] at u = [1,2,3] with cotangents [100, 1] returned ${fmt(got)}, expected [2,4,6]`;
+      return fmt(got) === "[2,4,6]"
+        ? null
+        : `vjp of [stopGradient(u), u·u] at u = [1,2,3] with cotangents [100, 1] returned ${fmt(got)}, expected [2,4,6]`;
     },
   },
 ];

@@ -19,7 +19,8 @@ const THETA13 = 5.371920351148152;
 
 /** exp(A) for a host float64 matrix A [d,d] (row-major) by Padé(13) scaling and squaring. */
 export function expmHost(a: ArrayLike<number>, d: number): Float64Array {
-  if (a.length !== d * d) throw new ShapeError(`expmHost: expected ${d * d} entries for a [${d}, ${d}] matrix, got ${a.length}`);
+  if (a.length !== d * d)
+    throw new ShapeError(`expmHost: expected ${d * d} entries for a [${d}, ${d}] matrix, got ${a.length}`);
   if (d === 0) return new Float64Array(0);
   const A0 = Float64Array.from(a);
   const nrm = norm1(A0, d);
@@ -98,7 +99,9 @@ export function expm(a: JArray, opts: ExpmOptions = {}): JArray {
     if (typeof colSums.dataSync !== "function") {
       (colSums as JArray).dispose();
       a.dispose();
-      throw new ConfigError("expm: A is traced (inside grad/jit/vmap), so its norm cannot be read; pass { squarings } explicitly (e.g. expmSquarings of a host copy, or a fixed bound)");
+      throw new ConfigError(
+        "expm: A is traced (inside grad/jit/vmap), so its norm cannot be read; pass { squarings } explicitly (e.g. expmSquarings of a host copy, or a fixed bound)",
+      );
     }
     const nrm = Number(colSums.dataSync()[0]);
     s = nrm > 1 ? Math.ceil(Math.log2(nrm)) : 0;

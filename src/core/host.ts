@@ -46,14 +46,21 @@ const TYPED: Record<string, (d: ArrayLike<number>) => Float32Array | Float64Arra
  */
 export function fromHost(data: ArrayLike<number>, shape: readonly number[], opts: FromHostOptions = {}): JArray {
   const what = opts.what ?? "fromHost";
-  if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw new ShapeError(`${what}: shape ${fmtShape(shape)} is not a list of non-negative integers`);
+  if (!shape.every((d) => Number.isInteger(d) && d >= 0))
+    throw new ShapeError(`${what}: shape ${fmtShape(shape)} is not a list of non-negative integers`);
   const n = shape.reduce((a, b) => a * b, 1);
-  if (data.length !== n) throw new ShapeError(`${what}: ${data.length} values for shape ${fmtShape(shape)}, expected ${n}`);
+  if (data.length !== n)
+    throw new ShapeError(`${what}: ${data.length} values for shape ${fmtShape(shape)}, expected ${n}`);
   const dtype = opts.dtype ?? getFloatDtype();
   const convert = TYPED[dtype];
-  if (convert === undefined) throw new TypeError(`${what}: unsupported dtype ${JSON.stringify(dtype)} (float32, float64, int32, uint32)`);
+  if (convert === undefined)
+    throw new TypeError(`${what}: unsupported dtype ${JSON.stringify(dtype)} (float32, float64, int32, uint32)`);
   if (opts.finite) checkFinite(what, data);
-  return np.array(convert(data), { shape: [...shape], dtype: dtype as DType, ...(opts.device ? { device: opts.device } : {}) });
+  return np.array(convert(data), {
+    shape: [...shape],
+    dtype: dtype as DType,
+    ...(opts.device ? { device: opts.device } : {}),
+  });
 }
 
 /** An int32 index vector [idx.length] (e.g. for `np.take`) on `device`: `fromHost` with dtype int32. */

@@ -15,9 +15,26 @@ export {
   type EngineOptions,
   type FloatDtype,
 } from "./engine.js";
-export { CheckpointError, ConfigError, NoetherError, NonFiniteError, ShapeError, checkFinite, checkShape, fmtShape } from "./errors.js";
+export {
+  CheckpointError,
+  ConfigError,
+  NoetherError,
+  NonFiniteError,
+  ShapeError,
+  checkFinite,
+  checkShape,
+  fmtShape,
+} from "./errors.js";
 export { expm, expmHost, type ExpmOptions } from "./expm.js";
-export { castTree, fromHost, indexArray, placementOf, toFloat64, type FromHostOptions, type Placement } from "./host.js";
+export {
+  castTree,
+  fromHost,
+  indexArray,
+  placementOf,
+  toFloat64,
+  type FromHostOptions,
+  type Placement,
+} from "./host.js";
 export { hostNormal, hostRng, makeKey, permutation, splitKey } from "./rng.js";
 export { mean, meanStdErr, median, std } from "./stats.js";
 export { flattenWithPaths, treeSize, unflattenWithPaths, type Params } from "./tree.js";

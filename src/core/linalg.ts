@@ -244,7 +244,10 @@ export function iterativeNullspace(
     if (b >= n) {
       return { q: X, r: k, iterations: total };
     }
-    if (r < k) throw new NoetherError(`iterativeNullspace: no convergence after ${maxIter} filter iterations (block ${b}, n ${n})`);
+    if (r < k)
+      throw new NoetherError(
+        `iterativeNullspace: no convergence after ${maxIter} filter iterations (block ${b}, n ${n})`,
+      );
     b = Math.min(n, 2 * b);
   }
 }

@@ -26,19 +26,30 @@ function sqrtm(a: Float64Array, d: number): Float64Array {
     Z = Zn;
     if (diff <= 1e-15 * Math.max(1, norm1(Y, d))) return Y;
   }
-  throw new NoetherError("logmHost: the square-root iteration did not converge (an eigenvalue on or near the negative real axis?)");
+  throw new NoetherError(
+    "logmHost: the square-root iteration did not converge (an eigenvalue on or near the negative real axis?)",
+  );
 }
 
 /** log(A) for A [d,d] row-major (principal branch). */
 export function logmHost(a: ArrayLike<number>, d: number): Float64Array {
-  if (a.length !== d * d) throw new NoetherError(`logmHost: expected ${d * d} entries for a ${d}×${d} matrix, got ${a.length}`);
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) throw new NoetherError(`logmHost: entry ${i} is ${a[i]}`);
+  if (a.length !== d * d)
+    throw new NoetherError(`logmHost: expected ${d * d} entries for a ${d}×${d} matrix, got ${a.length}`);
+  for (let i = 0; i < a.length; i++)
+    if (!Number.isFinite(a[i]!)) throw new NoetherError(`logmHost: entry ${i} is ${a[i]}`);
   let R: Float64Array = Float64Array.from(a);
   const I = eye(d);
-  const dist = (m: Float64Array) => norm1(m.map((v, i) => v - I[i]!), d);
+  const dist = (m: Float64Array) =>
+    norm1(
+      m.map((v, i) => v - I[i]!),
+      d,
+    );
   let s = 0;
   while (dist(R) > 0.25) {
-    if (s >= 60) throw new NoetherError("logmHost: no convergence to the identity by square roots (eigenvalue on the negative real axis?)");
+    if (s >= 60)
+      throw new NoetherError(
+        "logmHost: no convergence to the identity by square roots (eigenvalue on the negative real axis?)",
+      );
     R = sqrtm(R, d);
     s++;
   }

@@ -76,7 +76,8 @@ export function solve(a: Float64Array, b: Float64Array, n: number, m: number, wh
         piv = r;
       }
     }
-    if (!(best > 1e-13 * scale)) throw new NoetherError(`${what}: matrix is singular (pivot ${best.toExponential(2)} in column ${col})`);
+    if (!(best > 1e-13 * scale))
+      throw new NoetherError(`${what}: matrix is singular (pivot ${best.toExponential(2)} in column ${col})`);
     if (piv !== col) {
       for (let j = 0; j < n; j++) {
         const t = A[col * n + j]!;
@@ -145,8 +146,7 @@ export function kron(a: Float64Array, p: number, b: Float64Array, q: number): Fl
     for (let j = 0; j < p; j++) {
       const aij = a[i * p + j]!;
       if (aij === 0) continue;
-      for (let k = 0; k < q; k++)
-        for (let l = 0; l < q; l++) out[(i * q + k) * n + j * q + l] = aij * b[k * q + l]!;
+      for (let k = 0; k < q; k++) for (let l = 0; l < q; l++) out[(i * q + k) * n + j * q + l] = aij * b[k * q + l]!;
     }
   return out;
 }

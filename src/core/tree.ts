@@ -27,7 +27,9 @@ export function flattenWithPaths<T>(t: JsTree<T>, isLeaf: (x: unknown) => boolea
         walk((node as Record<string, unknown>)[k], path === "" ? k : `${path}.${k}`);
       }
     } else {
-      throw new NoetherError(`flattenWithPaths: unexpected ${typeof node} at ${JSON.stringify(path)} (expected a jax-js Array, object or array)`);
+      throw new NoetherError(
+        `flattenWithPaths: unexpected ${typeof node} at ${JSON.stringify(path)} (expected a jax-js Array, object or array)`,
+      );
     }
   };
   walk(t, "");
@@ -42,7 +44,11 @@ function isArrayLeaf(x: unknown): boolean {
  * Rebuilds a tree with the structure of `template` from a `path → leaf` map (the inverse of
  * `flattenWithPaths`). Throws naming the first missing path. Does not consume `template`.
  */
-export function unflattenWithPaths<T>(template: JsTree<unknown>, leaves: Map<string, T>, isLeaf: (x: unknown) => boolean = isArrayLeaf): JsTree<T> {
+export function unflattenWithPaths<T>(
+  template: JsTree<unknown>,
+  leaves: Map<string, T>,
+  isLeaf: (x: unknown) => boolean = isArrayLeaf,
+): JsTree<T> {
   const build = (node: unknown, path: string): unknown => {
     if (isLeaf(node)) {
       const v = leaves.get(path);
@@ -52,7 +58,8 @@ export function unflattenWithPaths<T>(template: JsTree<unknown>, leaves: Map<str
     if (globalThis.Array.isArray(node)) return node.map((c, i) => build(c, path === "" ? String(i) : `${path}.${i}`));
     if (node !== null && typeof node === "object") {
       const o: Record<string, unknown> = {};
-      for (const k of Object.keys(node)) o[k] = build((node as Record<string, unknown>)[k], path === "" ? k : `${path}.${k}`);
+      for (const k of Object.keys(node))
+        o[k] = build((node as Record<string, unknown>)[k], path === "" ? k : `${path}.${k}`);
       return o;
     }
     throw new NoetherError(`unflattenWithPaths: unexpected ${typeof node} at ${JSON.stringify(path)}`);

@@ -64,7 +64,8 @@ export function inertia(n: number, rng: () => number, k = 5): SyntheticData {
       const m = x[o + i]!;
       const r = [x[o + k + 3 * i]!, x[o + k + 3 * i + 1]!, x[o + k + 3 * i + 2]!];
       const r2 = r[0]! ** 2 + r[1]! ** 2 + r[2]! ** 2;
-      for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) y[s * 9 + a * 3 + b]! += m * ((a === b ? r2 : 0) - r[a]! * r[b]!);
+      for (let a = 0; a < 3; a++)
+        for (let b = 0; b < 3; b++) y[s * 9 + a * 3 + b]! += m * ((a === b ? r2 : 0) - r[a]! * r[b]!);
     }
   }
   return { n, nIn, nOut: 9, x, y };

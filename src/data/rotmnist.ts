@@ -32,8 +32,14 @@ export const ROTATED_SET_VERSION = 1;
  * Rotates an n×n image counter-clockwise by `angle` radians about its centre ((n−1)/2, (n−1)/2)
  * with bilinear interpolation; pixels that map outside the frame are 0. out[i, j] = img(R⁻¹(i, j)).
  */
-export function rotateBilinear(img: ArrayLike<number>, n: number, angle: number, out = new Float32Array(n * n)): Float32Array {
-  if (img.length !== n * n) throw new ShapeError(`rotateBilinear: expected ${n}×${n} = ${n * n} pixels, got ${img.length}`);
+export function rotateBilinear(
+  img: ArrayLike<number>,
+  n: number,
+  angle: number,
+  out = new Float32Array(n * n),
+): Float32Array {
+  if (img.length !== n * n)
+    throw new ShapeError(`rotateBilinear: expected ${n}×${n} = ${n * n} pixels, got ${img.length}`);
   const c = (n - 1) / 2;
   const cos = Math.cos(angle);
   const sin = Math.sin(angle);
@@ -78,7 +84,12 @@ function rotateAll(set: ImageSet, idx: ArrayLike<number>, rng: () => number): Im
     const a = 2 * Math.PI * rng();
     angles[k] = a;
     labels[k] = set.labels[src]!;
-    rotateBilinear(set.images.subarray(src * n * n, (src + 1) * n * n), n, a, images.subarray(k * n * n, (k + 1) * n * n));
+    rotateBilinear(
+      set.images.subarray(src * n * n, (src + 1) * n * n),
+      n,
+      a,
+      images.subarray(k * n * n, (k + 1) * n * n),
+    );
   }
   // Quantise to 8 bits so that a cached copy (stored as bytes) is identical to a fresh build.
   for (let i = 0; i < images.length; i++) images[i] = Math.round(Math.min(1, Math.max(0, images[i]!)) * 255) / 255;
@@ -101,12 +112,16 @@ export function buildRotatedSplit(
     throw new ConfigError(`buildRotatedSplit: nTrain and nTest must be positive integers, got ${nTrain}, ${nTest}`);
   }
   if (need > source.count || nTest > testSrc.count) {
-    throw new ConfigError(`buildRotatedSplit: asked for ${nTrain} train + ${nTest} test images, the source has ${source.count}${opts.testSource ? ` (test source ${testSrc.count})` : ""}`);
+    throw new ConfigError(
+      `buildRotatedSplit: asked for ${nTrain} train + ${nTest} test images, the source has ${source.count}${opts.testSource ? ` (test source ${testSrc.count})` : ""}`,
+    );
   }
   const rng = hostRng(seed ^ 0x0b1a5);
   const perm = permutation(source.count, rng);
   const trainIdx = perm.subarray(0, nTrain);
-  const testIdx = opts.testSource ? permutation(testSrc.count, rng).subarray(0, nTest) : perm.subarray(nTrain, nTrain + nTest);
+  const testIdx = opts.testSource
+    ? permutation(testSrc.count, rng).subarray(0, nTest)
+    : perm.subarray(nTrain, nTrain + nTest);
   const angleRng = hostRng(seed ^ 0x7a11e5);
   const train = rotateAll(source, trainIdx, angleRng);
   const test = rotateAll(testSrc, testIdx, angleRng);

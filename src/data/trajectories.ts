@@ -10,7 +10,14 @@ import { fromHost } from "../core/host.js";
 import type { FloatDtype } from "../core/engine.js";
 import { hostNormal, hostRng } from "../core/rng.js";
 import { dopri5Host } from "../physics/integrators.js";
-import { doublePendulum, massSpring, pendulum, relativisticParticle, twoBody, type PhysicalSystem } from "../physics/systems.js";
+import {
+  doublePendulum,
+  massSpring,
+  pendulum,
+  relativisticParticle,
+  twoBody,
+  type PhysicalSystem,
+} from "../physics/systems.js";
 
 /** One split of a trajectory dataset; rows are trajectory-major: row = trajectory · points + point. */
 export interface TrajectorySplit {
@@ -49,7 +56,8 @@ export interface Tolerances {
 
 /** Evenly spaced times: [points] from t0 to t1 inclusive (NumPy's linspace). */
 export function linspace(t0: number, t1: number, points: number): Float64Array {
-  if (!Number.isInteger(points) || points < 1) throw new ConfigError(`linspace: points must be a positive integer, got ${points}`);
+  if (!Number.isInteger(points) || points < 1)
+    throw new ConfigError(`linspace: points must be a positive integer, got ${points}`);
   const t = new Float64Array(points);
   for (let i = 0; i < points; i++) t[i] = points === 1 ? t0 : t0 + ((t1 - t0) * i) / (points - 1);
   return t;
@@ -58,7 +66,9 @@ export function linspace(t0: number, t1: number, points: number): Float64Array {
 /** Throws a ShapeError unless `data` holds whole states of length `dim`, NonFiniteError on NaN/Inf. */
 export function checkStates(what: string, data: ArrayLike<number>, dim: number): number {
   if (data.length === 0 || data.length % dim !== 0) {
-    throw new ShapeError(`${what}: expected states of dimension ${dim} (length a positive multiple of ${dim}), got length ${data.length}`);
+    throw new ShapeError(
+      `${what}: expected states of dimension ${dim} (length a positive multiple of ${dim}), got length ${data.length}`,
+    );
   }
   checkFinite(what, data);
   return data.length / dim;
@@ -68,7 +78,12 @@ export function checkStates(what: string, data: ArrayLike<number>, dim: number):
  * Ground-truth trajectories of `system` from initial states x0 ([B, dim] flat) at times t [T]
  * (t[0] is the start time): returns [B, T, dim] flat, by dopri5Host with the given tolerances.
  */
-export function trueTrajectories(system: PhysicalSystem, x0: ArrayLike<number>, t: ArrayLike<number>, tol: Tolerances): Float64Array {
+export function trueTrajectories(
+  system: PhysicalSystem,
+  x0: ArrayLike<number>,
+  t: ArrayLike<number>,
+  tol: Tolerances,
+): Float64Array {
   const D = system.dim;
   const B = checkStates(`trueTrajectories(${system.name}): x0`, x0, D);
   const T = t.length;
@@ -144,7 +159,9 @@ function simulate(system: PhysicalSystem, o: SimulateOptions): { train: Trajecto
 function checkRange(what: string, r: readonly [number, number], positive = false): void {
   const [a, b] = r;
   if (!Number.isFinite(a) || !Number.isFinite(b) || !(a <= b) || (positive && !(a > 0))) {
-    throw new ConfigError(`${what}: expected a finite range [lo, hi] with lo ≤ hi${positive ? " and lo > 0" : ""}, got [${a}, ${b}]`);
+    throw new ConfigError(
+      `${what}: expected a finite range [lo, hi] with lo ≤ hi${positive ? " and lo > 0" : ""}, got [${a}, ${b}]`,
+    );
   }
 }
 
@@ -174,16 +191,25 @@ export interface RadialDatasetOptions {
   atol?: number;
 }
 
-function radialDataset(name: string, defaults: Required<Omit<RadialDatasetOptions, "system">> & { system: PhysicalSystem }, o: RadialDatasetOptions): TrajectoryDataset {
-  const s = { ...defaults, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as typeof defaults;
+function radialDataset(
+  name: string,
+  defaults: Required<Omit<RadialDatasetOptions, "system">> & { system: PhysicalSystem },
+  o: RadialDatasetOptions,
+): TrajectoryDataset {
+  const s = {
+    ...defaults,
+    ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
+  } as typeof defaults;
   const system = s.system;
-  if (system.coordinates !== "canonical") throw new ConfigError(`${name}: expected a canonical system, got ${system.name} (${system.coordinates})`);
+  if (system.coordinates !== "canonical")
+    throw new ConfigError(`${name}: expected a canonical system, got ${system.name} (${system.coordinates})`);
   checkCount(`${name}: trajectories`, s.trajectories, 1);
   checkCount(`${name}: points`, s.points, 2);
   checkRange(`${name}: radius`, s.radius, true);
   checkRange(`${name}: tSpan`, s.tSpan);
   checkNonNegative(`${name}: noise`, s.noise);
-  if (!(s.testFraction >= 0 && s.testFraction <= 1)) throw new ConfigError(`${name}: testFraction must be in [0, 1], got ${s.testFraction}`);
+  if (!(s.testFraction >= 0 && s.testFraction <= 1))
+    throw new ConfigError(`${name}: testFraction must be in [0, 1], got ${s.testFraction}`);
   if (!Number.isInteger(s.seed)) throw new ConfigError(`${name}: seed must be an integer, got ${s.seed}`);
   const D = system.dim;
   const t = linspace(s.tSpan[0], s.tSpan[1], s.points);
@@ -237,10 +263,22 @@ function radialDataset(name: string, defaults: Required<Omit<RadialDatasetOption
  * clean states; ground truth by DOPRI5 with rtol = atol = 1e-10. All overridable.
  */
 export function springDataset(o: RadialDatasetOptions = {}): TrajectoryDataset {
-  return radialDataset("springDataset", {
-    seed: 0, system: massSpring(), trajectories: 50, testFraction: 0.5, tSpan: [0, 3], points: 30,
-    radius: [0.1, 1.0], noise: 0.05, rtol: 1e-10, atol: 1e-10,
-  }, o);
+  return radialDataset(
+    "springDataset",
+    {
+      seed: 0,
+      system: massSpring(),
+      trajectories: 50,
+      testFraction: 0.5,
+      tSpan: [0, 3],
+      points: 30,
+      radius: [0.1, 1.0],
+      noise: 0.05,
+      rtol: 1e-10,
+      atol: 1e-10,
+    },
+    o,
+  );
 }
 
 /**
@@ -249,10 +287,22 @@ export function springDataset(o: RadialDatasetOptions = {}): TrajectoryDataset {
  * H = 3(1 − cos q) + p²); noise σ = 0.05; DOPRI5 rtol = atol = 1e-10. All overridable.
  */
 export function pendulumDataset(o: RadialDatasetOptions = {}): TrajectoryDataset {
-  return radialDataset("pendulumDataset", {
-    seed: 0, system: pendulum(), trajectories: 50, testFraction: 0.5, tSpan: [0, 3], points: 45,
-    radius: [0.2, 2.0], noise: 0.05, rtol: 1e-10, atol: 1e-10,
-  }, o);
+  return radialDataset(
+    "pendulumDataset",
+    {
+      seed: 0,
+      system: pendulum(),
+      trajectories: 50,
+      testFraction: 0.5,
+      tSpan: [0, 3],
+      points: 45,
+      radius: [0.2, 2.0],
+      noise: 0.05,
+      rtol: 1e-10,
+      atol: 1e-10,
+    },
+    o,
+  );
 }
 
 /** Options of `twoBodyDataset`. */
@@ -289,7 +339,8 @@ export interface TwoBodyDatasetOptions {
 export function twoBodyDataset(o: TwoBodyDatasetOptions = {}): TrajectoryDataset {
   const name = "twoBodyDataset";
   const system = o.system ?? twoBody();
-  if (system.dim !== 8 || system.name !== "two-body") throw new ConfigError(`${name}: expected a twoBody() system, got ${system.name}`);
+  if (system.dim !== 8 || system.name !== "two-body")
+    throw new ConfigError(`${name}: expected a twoBody() system, got ${system.name}`);
   const seed = o.seed ?? 0;
   const trials = o.trials ?? 1000;
   const points = o.points ?? 50;
@@ -308,13 +359,21 @@ export function twoBodyDataset(o: TwoBodyDatasetOptions = {}): TrajectoryDataset
   checkRange(`${name}: [minRadius, maxRadius]`, [minRadius, maxRadius], true);
   checkNonNegative(`${name}: orbitNoise`, orbitNoise);
   checkNonNegative(`${name}: noise`, noise);
-  if (!(testFraction >= 0 && testFraction <= 1)) throw new ConfigError(`${name}: testFraction must be in [0, 1], got ${testFraction}`);
+  if (!(testFraction >= 0 && testFraction <= 1))
+    throw new ConfigError(`${name}: testFraction must be in [0, 1], got ${testFraction}`);
   const { m1, m2, G } = system.params as { m1: number; m2: number; G: number };
   const M = m1 + m2;
   const t = linspace(tSpan[0], tSpan[1], points);
   const testCount = Math.floor(trials * testFraction);
   const { train, test } = simulate(system, {
-    seed, trajectories: trials, t, noise, testCount, testFirst: true, rtol, atol,
+    seed,
+    trajectories: trials,
+    t,
+    noise,
+    testCount,
+    testFirst: true,
+    rtol,
+    atol,
     sampleInitial: (rng) => {
       const px = rng() * (maxRadius - minRadius) + minRadius;
       const py = rng() * (maxRadius - minRadius) + minRadius;
@@ -322,11 +381,19 @@ export function twoBodyDataset(o: TwoBodyDatasetOptions = {}): TrajectoryDataset
       const vrel = Math.sqrt((G * M) / dist) * (1 + orbitNoise * hostNormal(1, rng)[0]!);
       const ux = -py / Math.hypot(px, py); // counter-clockwise tangent
       const uy = px / Math.hypot(px, py);
-      const dx = 2 * px, dy = 2 * py;
-      const v1 = (vrel * m2) / M, v2 = (-vrel * m1) / M;
+      const dx = 2 * px,
+        dy = 2 * py;
+      const v1 = (vrel * m2) / M,
+        v2 = (-vrel * m1) / M;
       return Float64Array.from([
-        (dx * m2) / M, (-dx * m1) / M, (dy * m2) / M, (-dy * m1) / M,
-        m1 * v1 * ux, m2 * v2 * ux, m1 * v1 * uy, m2 * v2 * uy,
+        (dx * m2) / M,
+        (-dx * m1) / M,
+        (dy * m2) / M,
+        (-dy * m1) / M,
+        m1 * v1 * ux,
+        m2 * v2 * ux,
+        m1 * v1 * uy,
+        m2 * v2 * uy,
       ]);
     },
   });
@@ -336,7 +403,22 @@ export function twoBodyDataset(o: TwoBodyDatasetOptions = {}): TrajectoryDataset
     t,
     train,
     test,
-    settings: { seed, trials, points, tSpan: [...tSpan], orbitNoise, minRadius, maxRadius, testFraction, noise, rtol, atol, m1, m2, G },
+    settings: {
+      seed,
+      trials,
+      points,
+      tSpan: [...tSpan],
+      orbitNoise,
+      minRadius,
+      maxRadius,
+      testFraction,
+      noise,
+      rtol,
+      atol,
+      m1,
+      m2,
+      G,
+    },
   };
 }
 
@@ -356,10 +438,18 @@ export interface StateSamples {
 }
 
 /** Samples n states with coordinate j ~ U(ranges[j][0], ranges[j][1]) and evaluates the true field (seeded). */
-export function uniformStateSamples(system: PhysicalSystem, ranges: readonly (readonly [number, number])[], n: number, seed: number): StateSamples {
+export function uniformStateSamples(
+  system: PhysicalSystem,
+  ranges: readonly (readonly [number, number])[],
+  n: number,
+  seed: number,
+): StateSamples {
   const D = system.dim;
   const nq = system.dof;
-  if (ranges.length !== D) throw new ShapeError(`uniformStateSamples(${system.name}): expected ${D} ranges (one per state coordinate), got ${ranges.length}`);
+  if (ranges.length !== D)
+    throw new ShapeError(
+      `uniformStateSamples(${system.name}): expected ${D} ranges (one per state coordinate), got ${ranges.length}`,
+    );
   ranges.forEach((r, j) => checkRange(`uniformStateSamples: ranges[${j}]`, r as [number, number]));
   checkCount("uniformStateSamples: n", n, 1);
   if (!Number.isInteger(seed)) throw new ConfigError(`uniformStateSamples: seed must be an integer, got ${seed}`);
@@ -387,27 +477,59 @@ export function uniformStateSamples(system: PhysicalSystem, ranges: readonly (re
  * LNN double-pendulum training states: θ ~ U[0, 2π)², ω ~ U[−10, 10]², targets q̈ from the
  * analytic equations of motion (doublePendulum(): m = l = 1, g = 9.8 unless given).
  */
-export function doublePendulumSamples(o: { n: number; seed: number; system?: ReturnType<typeof doublePendulum>; omegaMax?: number }): StateSamples {
+export function doublePendulumSamples(o: {
+  n: number;
+  seed: number;
+  system?: ReturnType<typeof doublePendulum>;
+  omegaMax?: number;
+}): StateSamples {
   const system = o.system ?? doublePendulum();
   const w = o.omegaMax ?? 10;
   const tau = 2 * Math.PI;
-  return uniformStateSamples(system, [[0, tau], [0, tau], [-w, w], [-w, w]], o.n, o.seed);
+  return uniformStateSamples(
+    system,
+    [
+      [0, tau],
+      [0, tau],
+      [-w, w],
+      [-w, w],
+    ],
+    o.n,
+    o.seed,
+  );
 }
 
 /**
  * LNN relativistic-particle states: q ~ U[−qMax, qMax] (default 10), q̇ ~ U[−vMax, vMax]
  * (default 0.99, in units of c = 1), targets q̈ (relativisticParticle() unless given; 1 DOF).
  */
-export function relativisticSamples(o: { n: number; seed: number; system?: ReturnType<typeof relativisticParticle>; qMax?: number; vMax?: number }): StateSamples {
+export function relativisticSamples(o: {
+  n: number;
+  seed: number;
+  system?: ReturnType<typeof relativisticParticle>;
+  qMax?: number;
+  vMax?: number;
+}): StateSamples {
   const system = o.system ?? relativisticParticle();
   if (system.dof !== 1) throw new ConfigError(`relativisticSamples: expected a 1-DOF particle, got dof ${system.dof}`);
   const qMax = o.qMax ?? 10;
   const vMax = o.vMax ?? 0.99;
-  return uniformStateSamples(system, [[-qMax, qMax], [-vMax, vMax]], o.n, o.seed);
+  return uniformStateSamples(
+    system,
+    [
+      [-qMax, qMax],
+      [-vMax, vMax],
+    ],
+    o.n,
+    o.seed,
+  );
 }
 
 /** A trajectory split as jax-js arrays: { x: [n, dim] (observed), dx: [n, dim] }. */
-export function toArrays(split: TrajectorySplit, opts: { dtype?: FloatDtype; device?: Device } = {}): { x: JArray; dx: JArray } {
+export function toArrays(
+  split: TrajectorySplit,
+  opts: { dtype?: FloatDtype; device?: Device } = {},
+): { x: JArray; dx: JArray } {
   return {
     x: fromHost(split.x, [split.n, split.dim], { ...opts, what: "toArrays: x", finite: true }),
     dx: fromHost(split.dx, [split.n, split.dim], { ...opts, what: "toArrays: dx", finite: true }),
@@ -416,7 +538,8 @@ export function toArrays(split: TrajectorySplit, opts: { dtype?: FloatDtype; dev
 
 /** Trajectory k of a split as a view [points, dim] (flat) of x, xTrue (default) or dx. */
 export function trajectoryRows(split: TrajectorySplit, k: number, which: "x" | "xTrue" | "dx" = "xTrue"): Float64Array {
-  if (!Number.isInteger(k) || k < 0 || k >= split.trajectories) throw new ConfigError(`trajectoryRows: trajectory ${k} out of range [0, ${split.trajectories})`);
+  if (!Number.isInteger(k) || k < 0 || k >= split.trajectories)
+    throw new ConfigError(`trajectoryRows: trajectory ${k} out of range [0, ${split.trajectories})`);
   const P = split.points * split.dim;
   return split[which].subarray(k * P, (k + 1) * P);
 }

@@ -17,20 +17,29 @@ export interface LieBasis {
 }
 
 /** A LieBasis from a list of d×d matrices (nested arrays or flat row-major), validated. */
-export function lieBasis(matrices: readonly (ArrayLike<number> | readonly (readonly number[])[])[], d?: number): LieBasis {
+export function lieBasis(
+  matrices: readonly (ArrayLike<number> | readonly (readonly number[])[])[],
+  d?: number,
+): LieBasis {
   const flat = matrices.map((m, i) => {
     const rows = m as readonly (readonly number[])[];
     const v = Array.isArray(rows[0]) ? rows.flat() : Array.from(m as ArrayLike<number>);
-    if (Array.isArray(rows[0]) && rows.some((r) => r.length !== rows.length)) throw new ConfigError(`lieBasis: generator ${i} is not square`);
+    if (Array.isArray(rows[0]) && rows.some((r) => r.length !== rows.length))
+      throw new ConfigError(`lieBasis: generator ${i} is not square`);
     return v;
   });
   const dd = d ?? (flat.length > 0 ? Math.round(Math.sqrt(flat[0]!.length)) : undefined);
-  if (dd === undefined || !Number.isInteger(dd) || dd < 1) throw new ConfigError("lieBasis: cannot infer the matrix size d (no generators given; pass d)");
+  if (dd === undefined || !Number.isInteger(dd) || dd < 1)
+    throw new ConfigError("lieBasis: cannot infer the matrix size d (no generators given; pass d)");
   const out = new Float64Array(flat.length * dd * dd);
   flat.forEach((v, i) => {
-    if (v.length !== dd * dd) throw new ConfigError(`lieBasis: generator ${i} has ${v.length} entries, expected ${dd}×${dd} = ${dd * dd}`);
+    if (v.length !== dd * dd)
+      throw new ConfigError(`lieBasis: generator ${i} has ${v.length} entries, expected ${dd}×${dd} = ${dd * dd}`);
     v.forEach((x, j) => {
-      if (!Number.isFinite(x)) throw new ConfigError(`lieBasis: generator ${i} has a non-finite entry ${x} at ${Math.floor(j / dd)},${j % dd}`);
+      if (!Number.isFinite(x))
+        throw new ConfigError(
+          `lieBasis: generator ${i} has a non-finite entry ${x} at ${Math.floor(j / dd)},${j % dd}`,
+        );
       out[i * dd * dd + j] = x;
     });
   });
@@ -93,7 +102,8 @@ export function principalAnglesDeg(a: LieBasis, b: LieBasis): number[] {
  * true generator lies in the learned span.
  */
 export function alignedCosines(learned: LieBasis, truth: LieBasis): number[] {
-  if (learned.d !== truth.d) throw new ConfigError(`alignedCosines: ${learned.d}×${learned.d} generators against ${truth.d}×${truth.d}`);
+  if (learned.d !== truth.d)
+    throw new ConfigError(`alignedCosines: ${learned.d}×${learned.d} generators against ${truth.d}×${truth.d}`);
   const { q, r } = orthonormalSpan(learned);
   const n = truth.d * truth.d;
   return Array.from({ length: truth.k }, (_, j) => {
@@ -151,13 +161,17 @@ export function closureResidual(b: LieBasis): number {
  * (components below `tol` relative to ‖Gᵢ‖‖Gⱼ‖ count as inside). Returns an orthonormal basis
  * (Frobenius inner product) and how many generators were added. Throws past `maxDim`.
  */
-export function lieClosure(b: LieBasis, opts: { tol?: number; maxDim?: number } = {}): { basis: LieBasis; added: number } {
+export function lieClosure(
+  b: LieBasis,
+  opts: { tol?: number; maxDim?: number } = {},
+): { basis: LieBasis; added: number } {
   const tol = opts.tol ?? 1e-6;
   const d = b.d;
   const n = d * d;
   const maxDim = opts.maxDim ?? n;
   let { q, r } = orthonormalSpan(b);
-  const gens = (): Float64Array[] => Array.from({ length: r }, (_, c) => Float64Array.from({ length: n }, (_, i) => q[i * r + c]!));
+  const gens = (): Float64Array[] =>
+    Array.from({ length: r }, (_, c) => Float64Array.from({ length: n }, (_, i) => q[i * r + c]!));
   const start = r;
   for (let changed = true; changed; ) {
     changed = false;
@@ -167,7 +181,10 @@ export function lieClosure(b: LieBasis, opts: { tol?: number; maxDim?: number } 
         const res = outside(commutator(g[i]!, g[j]!, d), q, r);
         const size = Math.hypot(...res);
         if (size <= tol) continue;
-        if (r + 1 > maxDim) throw new NoetherError(`lieClosure: the closure exceeds ${maxDim} generators (is the span far from a Lie algebra?)`);
+        if (r + 1 > maxDim)
+          throw new NoetherError(
+            `lieClosure: the closure exceeds ${maxDim} generators (is the span far from a Lie algebra?)`,
+          );
         const cols = new Float64Array(n * (r + 1));
         for (let c = 0; c < r; c++) for (let x = 0; x < n; x++) cols[x * (r + 1) + c] = q[x * r + c]!;
         for (let x = 0; x < n; x++) cols[x * (r + 1) + r] = res[x]! / size;

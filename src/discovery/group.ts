@@ -46,11 +46,15 @@ export interface LearnedGroupOptions {
  *
  * @example const G = groupFromGenerators(await discoverInvariant(f, x, { n, width: 4 }), { name: "learned-Lorentz" });
  */
-export function groupFromGenerators(from: LieBasis | Discovery, opts: LearnedGroupOptions = {}): Group & { learned: { closureResidual: number; addedByClosure: number } } {
+export function groupFromGenerators(
+  from: LieBasis | Discovery,
+  opts: LearnedGroupOptions = {},
+): Group & { learned: { closureResidual: number; addedByClosure: number } } {
   let basis = "basis" in from ? from.basis : from;
   const name = opts.name ?? "learned";
   const tol = opts.closureTol ?? 1e-6;
-  if (!(Number.isFinite(tol) && tol >= 0)) throw new ConfigError(`groupFromGenerators: closureTol must be ≥ 0, got ${tol}`);
+  if (!(Number.isFinite(tol) && tol >= 0))
+    throw new ConfigError(`groupFromGenerators: closureTol must be ≥ 0, got ${tol}`);
   const residual = closureResidual(basis);
   let added = 0;
   if (residual > tol) {
@@ -112,19 +116,25 @@ export function groupFromJSON(json: unknown, where = "group.json"): Group {
   const fail = (msg: string): never => {
     throw new ConfigError(`${where}: ${msg}`);
   };
-  if (json === null || typeof json !== "object" || Array.isArray(json)) return fail(`expected a JSON object, got ${Array.isArray(json) ? "an array" : typeof json}`);
+  if (json === null || typeof json !== "object" || Array.isArray(json))
+    return fail(`expected a JSON object, got ${Array.isArray(json) ? "an array" : typeof json}`);
   const o = json as Record<string, unknown>;
-  if (typeof o.name !== "string" || o.name === "") fail(`"name" must be a non-empty string, got ${JSON.stringify(o.name)}`);
+  if (typeof o.name !== "string" || o.name === "")
+    fail(`"name" must be a non-empty string, got ${JSON.stringify(o.name)}`);
   const d = o.dim;
-  if (typeof d !== "number" || !Number.isInteger(d) || d < 1) return fail(`"dim" must be a positive integer, got ${JSON.stringify(d)}`);
+  if (typeof d !== "number" || !Number.isInteger(d) || d < 1)
+    return fail(`"dim" must be a positive integer, got ${JSON.stringify(d)}`);
   const matrices = (key: "generators" | "discrete"): number[][][] => {
     const v = o[key] ?? (key === "discrete" ? [] : undefined);
-    if (!Array.isArray(v)) return fail(`"${key}" must be an array of ${d}×${d} matrices, got ${JSON.stringify(v)?.slice(0, 40)}`);
+    if (!Array.isArray(v))
+      return fail(`"${key}" must be an array of ${d}×${d} matrices, got ${JSON.stringify(v)?.slice(0, 40)}`);
     v.forEach((m, i) => {
-      if (!Array.isArray(m) || m.length !== d || !m.every((r) => Array.isArray(r) && r.length === d)) fail(`"${key}"[${i}] is not a ${d}×${d} matrix`);
+      if (!Array.isArray(m) || m.length !== d || !m.every((r) => Array.isArray(r) && r.length === d))
+        fail(`"${key}"[${i}] is not a ${d}×${d} matrix`);
       (m as unknown[][]).forEach((r, a) =>
         r.forEach((x, b) => {
-          if (typeof x !== "number" || !Number.isFinite(x)) fail(`"${key}"[${i}][${a}][${b}] is ${JSON.stringify(x)}, expected a finite number`);
+          if (typeof x !== "number" || !Number.isFinite(x))
+            fail(`"${key}"[${i}][${a}][${b}] is ${JSON.stringify(x)}, expected a finite number`);
         }),
       );
     });
@@ -132,8 +142,10 @@ export function groupFromJSON(json: unknown, where = "group.json"): Group {
   };
   const gens = matrices("generators");
   const disc = matrices("discrete");
-  if (o.approximate !== undefined && typeof o.approximate !== "boolean") fail(`"approximate" must be true or false, got ${JSON.stringify(o.approximate)}`);
-  if (o.solveTol !== undefined && (typeof o.solveTol !== "number" || !(o.solveTol > 0 && o.solveTol < 1))) fail(`"solveTol" must be a number in (0, 1), got ${JSON.stringify(o.solveTol)}`);
+  if (o.approximate !== undefined && typeof o.approximate !== "boolean")
+    fail(`"approximate" must be true or false, got ${JSON.stringify(o.approximate)}`);
+  if (o.solveTol !== undefined && (typeof o.solveTol !== "number" || !(o.solveTol > 0 && o.solveTol < 1)))
+    fail(`"solveTol" must be a number in (0, 1), got ${JSON.stringify(o.solveTol)}`);
   return makeGroup({
     name: o.name as string,
     d,

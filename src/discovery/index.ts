@@ -4,7 +4,17 @@
  * transformed pairs (Rao & Ruderman), diagnostics against a known algebra, and the learned
  * algebra as a Group for the same solver and EMLP as any textbook group.
  */
-export { alignedCosines, closureResidual, generator, lieBasis, lieClosure, orthonormalSpan, principalAnglesDeg, toMatrices, type LieBasis } from "./algebra.js";
+export {
+  alignedCosines,
+  closureResidual,
+  generator,
+  lieBasis,
+  lieClosure,
+  orthonormalSpan,
+  principalAnglesDeg,
+  toMatrices,
+  type LieBasis,
+} from "./algebra.js";
 export { groupFromGenerators, groupFromJSON, groupToJSON, type GroupJSON, type LearnedGroupOptions } from "./group.js";
 export {
   discoverEquivariant,

@@ -44,9 +44,11 @@ function sizes(what: string, n: number, width: number, copies: number): number {
 }
 
 function checkData(what: string, data: ArrayLike<number>, n: number, width: number): void {
-  if (data.length !== n * width) throw new ConfigError(`${what}: expected ${n}×${width} = ${n * width} values, got ${data.length}`);
+  if (data.length !== n * width)
+    throw new ConfigError(`${what}: expected ${n}×${width} = ${n * width} values, got ${data.length}`);
   for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i]!)) throw new NonFiniteError(`${what}: sample ${Math.floor(i / width)}, column ${i % width} is ${data[i]}`);
+    if (!Number.isFinite(data[i]!))
+      throw new NonFiniteError(`${what}: sample ${Math.floor(i / width)}, column ${i % width} is ${data[i]}`);
   }
 }
 
@@ -84,9 +86,16 @@ class Constraints {
     }
     const { values, vectors } = jacobiEigh(this.gram, n);
     const top = Math.sqrt(Math.max(values[n - 1]!, 0));
-    if (!(top > 0)) throw new NoetherError(`${method} discovery: every constraint vanishes; nothing identifies the generators`);
+    if (!(top > 0))
+      throw new NoetherError(`${method} discovery: every constraint vanishes; nothing identifies the generators`);
     const spectrum = Array.from(values, (v) => Math.sqrt(Math.max(v, 0)) / top); // ascending
-    const k = opts.k ?? chooseCount(spectrum, { tol: opts.tol ?? 0.3, small: true, ...(opts.minGap !== undefined ? { minGap: opts.minGap } : {}) });
+    const k =
+      opts.k ??
+      chooseCount(spectrum, {
+        tol: opts.tol ?? 0.3,
+        small: true,
+        ...(opts.minGap !== undefined ? { minGap: opts.minGap } : {}),
+      });
     const gens = new Float64Array(k * n);
     for (let c = 0; c < k; c++) for (let i = 0; i < n; i++) gens[c * n + i] = vectors[i * n + c]!;
     return makeDiscovery(method, { d: this.d, k, generators: gens }, spectrum, opts.k === undefined ? "gap" : "given", {
@@ -104,7 +113,12 @@ class Constraints {
  *
  * @example invariantFromGradients(x, g, { n: 500, width: 4 }) // x ↦ Minkowski norm → so(1,3)
  */
-export function invariantFromGradients(x: ArrayLike<number>, grads: ArrayLike<number>, shape: { n: number; width: number; outputs?: number }, opts: NullspaceOptions = {}): Discovery {
+export function invariantFromGradients(
+  x: ArrayLike<number>,
+  grads: ArrayLike<number>,
+  shape: { n: number; width: number; outputs?: number },
+  opts: NullspaceOptions = {},
+): Discovery {
   const { n, width } = shape;
   const outputs = shape.outputs ?? 1;
   const copies = opts.copies ?? 1;
@@ -146,7 +160,8 @@ export function equivariantFromJacobians(
   const copies = opts.copies ?? 1;
   const d = sizes("equivariantFromJacobians", n, width, copies);
   checkCount("equivariantFromJacobians", opts.k, d * d);
-  if (!Number.isInteger(outCopies) || outCopies < 1) throw new ConfigError(`equivariantFromJacobians: outCopies must be an integer ≥ 1, got ${outCopies}`);
+  if (!Number.isInteger(outCopies) || outCopies < 1)
+    throw new ConfigError(`equivariantFromJacobians: outCopies must be an integer ≥ 1, got ${outCopies}`);
   const m = outCopies * d;
   checkData("equivariantFromJacobians: x", x, n, width);
   checkData("equivariantFromJacobians: y", y, n, m);
@@ -172,7 +187,13 @@ export function equivariantFromJacobians(
 }
 
 /** ∂f_o/∂x for every output o of a batched f: [n, width] → [n, outputs] (or [n]), by autodiff. Host [n, outputs, width]. */
-async function gradients(f: (x: JArray) => JArray, x: ArrayLike<number>, n: number, width: number, ad: AutodiffOptions): Promise<{ y: Float64Array; grads: Float64Array; outputs: number }> {
+async function gradients(
+  f: (x: JArray) => JArray,
+  x: ArrayLike<number>,
+  n: number,
+  width: number,
+  ad: AutodiffOptions,
+): Promise<{ y: Float64Array; grads: Float64Array; outputs: number }> {
   const dtype = ad.dtype ?? "float64";
   const device = ad.device ?? "cpu";
   return withDevice(device, () => {
@@ -182,16 +203,21 @@ async function gradients(f: (x: JArray) => JArray, x: ArrayLike<number>, n: numb
     if (y0.shape[0] !== n || y0.ndim > 2) {
       const s = y0.shape;
       y0.dispose();
-      throw new ConfigError(`discovery: f must map [${n}, ${width}] to [${n}] or [${n}, outputs], got [${s.join(", ")}]`);
+      throw new ConfigError(
+        `discovery: f must map [${n}, ${width}] to [${n}] or [${n}, outputs], got [${s.join(", ")}]`,
+      );
     }
     const y = toFloat64(y0);
     const grads = new Float64Array(n * outputs * width);
     for (let o = 0; o < outputs; o++) {
-      const g = toFloat64(grad((v: JArray) => {
-        const out = f(v);
-        return np.sum(out.ndim === 1 ? out : out.slice([], o));
-      })(mk()));
-      for (let s = 0; s < n; s++) for (let j = 0; j < width; j++) grads[(s * outputs + o) * width + j] = g[s * width + j]!;
+      const g = toFloat64(
+        grad((v: JArray) => {
+          const out = f(v);
+          return np.sum(out.ndim === 1 ? out : out.slice([], o));
+        })(mk()),
+      );
+      for (let s = 0; s < n; s++)
+        for (let j = 0; j < width; j++) grads[(s * outputs + o) * width + j] = g[s * width + j]!;
     }
     return { y, grads, outputs };
   });
@@ -201,7 +227,12 @@ async function gradients(f: (x: JArray) => JArray, x: ArrayLike<number>, n: numb
  * `invariantFromGradients` with the gradients of f (a batched jax-js function, e.g. a trained
  * network's apply with its parameters bound) computed by autodiff at the samples x [n, width].
  */
-export async function discoverInvariant(f: (x: JArray) => JArray, x: ArrayLike<number>, shape: { n: number; width: number }, opts: NullspaceOptions & AutodiffOptions = {}): Promise<Discovery> {
+export async function discoverInvariant(
+  f: (x: JArray) => JArray,
+  x: ArrayLike<number>,
+  shape: { n: number; width: number },
+  opts: NullspaceOptions & AutodiffOptions = {},
+): Promise<Discovery> {
   const { grads, outputs } = await gradients(f, x, shape.n, shape.width, opts);
   return invariantFromGradients(x, grads, { ...shape, outputs }, opts);
 }
@@ -215,6 +246,9 @@ export async function discoverEquivariant(
 ): Promise<Discovery> {
   const { y, grads, outputs } = await gradients(f, x, shape.n, shape.width, opts);
   const d = shape.width / (opts.copies ?? 1);
-  if (outputs !== shape.outCopies * d) throw new ConfigError(`discoverEquivariant: f has ${outputs} outputs, expected outCopies × d = ${shape.outCopies} × ${d}`);
+  if (outputs !== shape.outCopies * d)
+    throw new ConfigError(
+      `discoverEquivariant: f has ${outputs} outputs, expected outCopies × d = ${shape.outCopies} × ${d}`,
+    );
   return equivariantFromJacobians(x, y, grads, shape, opts);
 }

@@ -53,9 +53,15 @@ export interface PairsOptions {
 function checkPairs(x: ArrayLike<number>, xp: ArrayLike<number>, n: number, d: number): void {
   if (!Number.isInteger(d) || d < 1) throw new ConfigError(`discoverFromPairs: d must be a positive integer, got ${d}`);
   if (!Number.isInteger(n) || n < 1) throw new ConfigError(`discoverFromPairs: expected at least one pair, got ${n}`);
-  for (const [what, a] of [["x", x], ["x′", xp]] as const) {
-    if (a.length !== n * d) throw new ConfigError(`discoverFromPairs: ${what} has ${a.length} values, expected ${n}×${d} = ${n * d}`);
-    for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) throw new NonFiniteError(`discoverFromPairs: ${what} row ${Math.floor(i / d)}, column ${i % d} is ${a[i]}`);
+  for (const [what, a] of [
+    ["x", x],
+    ["x′", xp],
+  ] as const) {
+    if (a.length !== n * d)
+      throw new ConfigError(`discoverFromPairs: ${what} has ${a.length} values, expected ${n}×${d} = ${n * d}`);
+    for (let i = 0; i < a.length; i++)
+      if (!Number.isFinite(a[i]!))
+        throw new NonFiniteError(`discoverFromPairs: ${what} row ${Math.floor(i / d)}, column ${i % d} is ${a[i]}`);
   }
 }
 
@@ -63,7 +69,12 @@ function checkPairs(x: ArrayLike<number>, xp: ArrayLike<number>, n: number, d: n
  * The Lie algebra of the transformations relating x to x′, both [n, d] (host, row-major), row r of
  * x′ the transformed row r of x. See the module comment for the two estimators.
  */
-export async function discoverFromPairs(x: ArrayLike<number>, xp: ArrayLike<number>, shape: { n: number; d: number }, opts: PairsOptions = {}): Promise<Discovery> {
+export async function discoverFromPairs(
+  x: ArrayLike<number>,
+  xp: ArrayLike<number>,
+  shape: { n: number; d: number },
+  opts: PairsOptions = {},
+): Promise<Discovery> {
   const { n, d } = shape;
   checkPairs(x, xp, n, d);
   checkCount("discoverFromPairs", opts.k, d * d);
@@ -71,12 +82,23 @@ export async function discoverFromPairs(x: ArrayLike<number>, xp: ArrayLike<numb
   if (!Number.isInteger(points) || points < 1 || n % points !== 0) {
     throw new ConfigError(`discoverFromPairs: points must be a positive integer dividing the ${n} rows, got ${points}`);
   }
-  if (opts.refine !== undefined && !(Number.isInteger(opts.refine) && opts.refine >= 0)) throw new ConfigError(`discoverFromPairs: refine must be a non-negative integer, got ${opts.refine}`);
+  if (opts.refine !== undefined && !(Number.isInteger(opts.refine) && opts.refine >= 0))
+    throw new ConfigError(`discoverFromPairs: refine must be a non-negative integer, got ${opts.refine}`);
   return points > 1 ? grouped(x, xp, n, d, points, opts) : single(x, xp, n, d, opts);
 }
 
-function grouped(x: ArrayLike<number>, xp: ArrayLike<number>, n: number, d: number, points: number, opts: PairsOptions): Discovery {
-  if (points < d) throw new NoetherError(`discoverFromPairs: ${points} points per transformation cannot determine a ${d}×${d} matrix; need at least ${d}`);
+function grouped(
+  x: ArrayLike<number>,
+  xp: ArrayLike<number>,
+  n: number,
+  d: number,
+  points: number,
+  opts: PairsOptions,
+): Discovery {
+  if (points < d)
+    throw new NoetherError(
+      `discoverFromPairs: ${points} points per transformation cannot determine a ${d}×${d} matrix; need at least ${d}`,
+    );
   const groups = n / points;
   const D = d * d;
   const gram = new Float64Array(D * D);
@@ -97,7 +119,9 @@ function grouped(x: ArrayLike<number>, xp: ArrayLike<number>, n: number, d: numb
     try {
       gt = solve(xtx, xtxp, d, d, "pairs");
     } catch {
-      throw new NoetherError(`discoverFromPairs: the ${points} points of transformation ${g} do not span ℝ^${d} (rank-deficient cloud), so its matrix is not determined`);
+      throw new NoetherError(
+        `discoverFromPairs: the ${points} points of transformation ${g} do not span ℝ^${d} (rank-deficient cloud), so its matrix is not determined`,
+      );
     }
     const gm = new Float64Array(D);
     for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) gm[i * d + j] = gt[j * d + i]!;
@@ -105,7 +129,9 @@ function grouped(x: ArrayLike<number>, xp: ArrayLike<number>, n: number, d: numb
     try {
       L = logmHost(gm, d);
     } catch (e) {
-      throw new NoetherError(`discoverFromPairs: transformation ${g} has no real logarithm (${(e as Error).message}); is it a rotation by π or a reflection?`);
+      throw new NoetherError(
+        `discoverFromPairs: transformation ${g} has no real logarithm (${(e as Error).message}); is it a rotation by π or a reflection?`,
+      );
     }
     for (let i = 0; i < D; i++) {
       const li = L[i]!;
@@ -114,13 +140,21 @@ function grouped(x: ArrayLike<number>, xp: ArrayLike<number>, n: number, d: numb
   }
   const { values, vectors } = jacobiEigh(gram, D);
   const top = Math.sqrt(Math.max(values[D - 1]!, 0));
-  if (!(top > 0)) throw new NoetherError("discoverFromPairs: every fitted transformation is the identity; the pairs show no symmetry to learn");
+  if (!(top > 0))
+    throw new NoetherError(
+      "discoverFromPairs: every fitted transformation is the identity; the pairs show no symmetry to learn",
+    );
   const spectrum = Array.from(values, (v) => Math.sqrt(Math.max(v, 0)) / top).reverse(); // descending
   const tol = opts.tol ?? 0.05;
   const k = opts.k ?? chooseCount(spectrum, { tol, small: false });
   const gens = new Float64Array(k * D);
   for (let c = 0; c < k; c++) for (let i = 0; i < D; i++) gens[c * D + i] = vectors[i * D + (D - 1 - c)]!;
-  return makeDiscovery("pairs", { d, k, generators: gens }, spectrum, opts.k === undefined ? "gap" : "given", { estimator: "grouped", transformations: groups, points, tol });
+  return makeDiscovery("pairs", { d, k, generators: gens }, spectrum, opts.k === undefined ? "gap" : "given", {
+    estimator: "grouped",
+    transformations: groups,
+    points,
+    tol,
+  });
 }
 
 interface Fit {
@@ -210,7 +244,8 @@ function alsFit(delta: Float64Array, z: Float64Array, n: number, d: number, K: n
     for (let i = 0; i < d; i++) for (let r = 0; r < Kd; r++) DUt[r * d + i] = DU[i * Kd + r]!;
     const Wt = solve(UU, DUt, Kd, d, "pairs");
     G = new Float64Array(K * D);
-    for (let a = 0; a < K; a++) for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) G[a * D + i * d + j] = Wt[(a * d + j) * d + i]!;
+    for (let a = 0; a < K; a++)
+      for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) G[a * D + i * d + j] = Wt[(a * d + j) * d + i]!;
     normalise();
   }
   return { G, t, residual };
@@ -219,9 +254,12 @@ function alsFit(delta: Float64Array, z: Float64Array, n: number, d: number, K: n
 function single(x: ArrayLike<number>, xp: ArrayLike<number>, n: number, d: number, opts: PairsOptions): Discovery {
   const D = d * d;
   const kMax = opts.k ?? opts.kMax ?? 4;
-  if (!Number.isInteger(kMax) || kMax < 1) throw new ConfigError(`discoverFromPairs: kMax must be an integer ≥ 1, got ${kMax}`);
+  if (!Number.isInteger(kMax) || kMax < 1)
+    throw new ConfigError(`discoverFromPairs: kMax must be an integer ≥ 1, got ${kMax}`);
   if (n * d < kMax * D) {
-    throw new NoetherError(`discoverFromPairs: ${n} pairs of ${d} values give ${n * d} equations for up to ${kMax * D} generator entries: too few pairs; give at least ${Math.ceil((kMax * D) / d)}`);
+    throw new NoetherError(
+      `discoverFromPairs: ${n} pairs of ${d} values give ${n * d} equations for up to ${kMax * D} generator entries: too few pairs; give at least ${Math.ceil((kMax * D) / d)}`,
+    );
   }
   const delta = new Float64Array(n * d);
   const z = new Float64Array(n * d);
@@ -231,7 +269,8 @@ function single(x: ArrayLike<number>, xp: ArrayLike<number>, n: number, d: numbe
     z[i] = (xp[i]! + x[i]!) / 2;
     moved += delta[i]! ** 2;
   }
-  if (!(moved > 0)) throw new NoetherError("discoverFromPairs: every x′ equals its x; the pairs show no transformation to learn");
+  if (!(moved > 0))
+    throw new NoetherError("discoverFromPairs: every x′ equals its x; the pairs show no transformation to learn");
   const seed = opts.seed ?? 0;
   const fits: Fit[] = [];
   const from = opts.k ?? 1;
@@ -266,7 +305,16 @@ function single(x: ArrayLike<number>, xp: ArrayLike<number>, n: number, d: numbe
 }
 
 /** Adam on mean ‖exp(Σ tᵢGᵢ)x − x′‖² over G [K,d,d] and t [n,K] from an ALS fit (engine float dtype, default device). */
-function refineExact(fit: Fit, x: ArrayLike<number>, xp: ArrayLike<number>, n: number, d: number, K: number, steps: number, lr: number): { fit: Fit; exact: number } {
+function refineExact(
+  fit: Fit,
+  x: ArrayLike<number>,
+  xp: ArrayLike<number>,
+  n: number,
+  d: number,
+  K: number,
+  steps: number,
+  lr: number,
+): { fit: Fit; exact: number } {
   // expm under jit needs its number of squarings up front: from ‖Σ tᵢGᵢ‖₁ ≤ Σ |tᵢ|‖Gᵢ‖₁ at the
   // start, with two to spare for growth during refinement.
   let bound = 0;

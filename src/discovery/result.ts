@@ -38,7 +38,10 @@ export interface Discovery {
  * fitted network in a cluster well below the rest (so(5) at ≤ 0.05 then 0.39; so(1,3) at ≤ 0.12
  * then 0.44); a function without a symmetry with no such step.
  */
-export function chooseCount(spectrum: readonly number[], opts: { tol: number; small: boolean; minGap?: number }): number {
+export function chooseCount(
+  spectrum: readonly number[],
+  opts: { tol: number; small: boolean; minGap?: number },
+): number {
   return spectralCut(spectrum, { tol: opts.tol, minGap: opts.minGap ?? 2, small: opts.small });
 }
 
@@ -100,7 +103,13 @@ export function canonicalBasis(b: LieBasis, tol = 1e-9): LieBasis {
 }
 
 /** Assembles a Discovery from a basis (made readable) and its spectrum. */
-export function makeDiscovery(method: DiscoveryMethod, basis: LieBasis, spectrum: number[], chosenBy: "given" | "gap", details: Discovery["details"]): Discovery {
+export function makeDiscovery(
+  method: DiscoveryMethod,
+  basis: LieBasis,
+  spectrum: number[],
+  chosenBy: "given" | "gap",
+  details: Discovery["details"],
+): Discovery {
   const readable = basis.k > 0 ? canonicalBasis(basis) : basis;
   return { method, basis: readable, spectrum, chosenBy, closureResidual: closureResidual(readable), details };
 }
@@ -108,5 +117,6 @@ export function makeDiscovery(method: DiscoveryMethod, basis: LieBasis, spectrum
 /** Throws a ConfigError unless k is a non-negative integer not above `max`. */
 export function checkCount(what: string, k: number | undefined, max: number): void {
   if (k === undefined) return;
-  if (!Number.isInteger(k) || k < 0 || k > max) throw new ConfigError(`${what}: k must be an integer in [0, ${max}], got ${k}`);
+  if (!Number.isInteger(k) || k < 0 || k > max)
+    throw new ConfigError(`${what}: k must be an integer in [0, ${max}], got ${k}`);
 }

@@ -30,7 +30,14 @@ import { tree, type Array as JArray } from "../jax.js";
 import { initEngine } from "../core/engine.js";
 import { fromHost } from "../core/host.js";
 import { hostRng, makeKey, permutation } from "../core/rng.js";
-import { inertia, o5Synthetic, particleInteraction, standardization, standardize, type SyntheticData } from "../data/emlp-synthetic.js";
+import {
+  inertia,
+  o5Synthetic,
+  particleInteraction,
+  standardization,
+  standardize,
+  type SyntheticData,
+} from "../data/emlp-synthetic.js";
 import { Lorentz, O, SO, type Group } from "../groups/index.js";
 import { EMLP, repAction, type LinearParametrization, type RepModule } from "../layers/emlp/index.js";
 import { MLP } from "../nn/layers.js";
@@ -102,7 +109,8 @@ const TASKS: Record<string, TaskSpec> = {
   inertia: {
     name: "emlp-o3-inertia",
     key: "inertia",
-    description: "O(3) inertia tensor of 5 masses (softplus N(0,1)) at positions N(0, I₃): y = Σ m(r²I − rrᵀ), 9 outputs; 5·1 ⊕ 5V → V⊗V; EMLP-SO(3)",
+    description:
+      "O(3) inertia tensor of 5 masses (softplus N(0,1)) at positions N(0, I₃): y = Σ m(r²I − rrᵀ), 9 outputs; 5·1 ⊕ 5V → V⊗V; EMLP-SO(3)",
     dataGroup: () => O(3),
     modelGroup: () => SO(3),
     repIn: (G) => Scalar(G).times(5).sum(V(G).times(5)),
@@ -118,7 +126,8 @@ const TASKS: Record<string, TaskSpec> = {
   lorentz: {
     name: "emlp-lorentz",
     key: "lorentz",
-    description: "O(1,3): e–μ scattering amplitude from four four-momenta ~ N(0,1)/4, η = diag(1,−1,−1,−1); 4V → 1; hidden tensors up to rank 2",
+    description:
+      "O(1,3): e–μ scattering amplitude from four four-momenta ~ N(0,1)/4, η = diag(1,−1,−1,−1); 4V → 1; hidden tensors up to rank 2",
     dataGroup: () => Lorentz(),
     modelGroup: () => Lorentz(),
     repIn: (G) => V(G).times(4),
@@ -238,8 +247,15 @@ async function trainOne(
   const rout = spec.repOut(Gm);
   const net: RepModule | ReturnType<typeof MLP> =
     model === "emlp"
-      ? EMLP(rin, rout, Gm, { channels: cfg.channels, layers: cfg.layers, maxRank: spec.maxRank, parametrization: cfg.parametrization })
-      : MLP([train.nIn, ...Array.from({ length: cfg.layers }, () => cfg.mlpChannels), train.nOut], { activation: "silu" });
+      ? EMLP(rin, rout, Gm, {
+          channels: cfg.channels,
+          layers: cfg.layers,
+          maxRank: spec.maxRank,
+          parametrization: cfg.parametrization,
+        })
+      : MLP([train.nIn, ...Array.from({ length: cfg.layers }, () => cfg.mlpChannels), train.nOut], {
+          activation: "silu",
+        });
   const apply = (p: unknown, x: JArray) => (net.apply as (p: unknown, x: JArray) => JArray)(p, x);
   const lossFn = modelLoss({ apply }, mse);
   const optimizer = adam();
@@ -249,11 +265,19 @@ async function trainOne(
   const N = train.n;
   const batch = Math.min(500, N);
   const perEpoch = Math.floor(N / batch);
-  const epochs = Math.max(1, Math.min(Math.floor(cfg.maxSteps / perEpoch), cfg.maxEpochs, Math.floor(cfg.epochBudget / N)));
+  const epochs = Math.max(
+    1,
+    Math.min(Math.floor(cfg.maxSteps / perEpoch), cfg.maxEpochs, Math.floor(cfg.epochBudget / N)),
+  );
   const total = epochs * perEpoch;
   const warmupSteps = Math.round(cfg.warmup * total);
   // Linear warm-up, then constant (a cosine from lr to lr) or a cosine decay to 0.
-  const schedule = cosine({ lr: LR, totalSteps: total, warmupSteps, ...(cfg.schedule === "constant" ? { finalLr: LR } : {}) });
+  const schedule = cosine({
+    lr: LR,
+    totalSteps: total,
+    warmupSteps,
+    ...(cfg.schedule === "constant" ? { finalLr: LR } : {}),
+  });
   const rng = hostRng(seed ^ 0xa11);
   const rinD = spec.repIn(Gd);
   const routD = spec.repOut(Gd);
@@ -263,7 +287,10 @@ async function trainOne(
     const chunk = 1000;
     for (let s = 0; s < d.n; s += chunk) {
       const m = Math.min(chunk, d.n - s);
-      const pred = (await apply(tree.ref(p as never), fromHost(d.x.subarray(s * d.nIn, (s + m) * d.nIn), [m, d.nIn], { dtype: "float32" })).data()) as Float32Array;
+      const pred = (await apply(
+        tree.ref(p as never),
+        fromHost(d.x.subarray(s * d.nIn, (s + m) * d.nIn), [m, d.nIn], { dtype: "float32" }),
+      ).data()) as Float32Array;
       for (let i = 0; i < m * d.nOut; i++) sq += ((pred[i]! - d.y[s * d.nOut + i]!) * yStd[i % d.nOut]!) ** 2;
     }
     return sq / (d.n * d.nOut);
@@ -302,7 +329,14 @@ async function trainOne(
         yh = routD.size === 1 ? yb : actRows(routD, gs, yb);
       }
       t++;
-      const out = step(params, optState, fromHost(xh, [batch, train.nIn], { dtype: "float32" }), fromHost(yh, [batch, train.nOut], { dtype: "float32" }), schedule(t - 1), t);
+      const out = step(
+        params,
+        optState,
+        fromHost(xh, [batch, train.nIn], { dtype: "float32" }),
+        fromHost(yh, [batch, train.nOut], { dtype: "float32" }),
+        schedule(t - 1),
+        t,
+      );
       params = out.params as never;
       optState = out.optState;
       last = (await out.loss.data())[0]!;
@@ -336,13 +370,40 @@ async function trainOne(
   });
   if (saveSelected !== null) {
     try {
-      await saveSelected({ params: tree.ref(selected as never), optState: {}, meta: { step: bestStep, epoch: epochs, seed, config: { task: spec.name, model, trainSize: N, channels: cfg.channels, layers: cfg.layers, selection: SELECTION, selectedStep: bestStep } } });
+      await saveSelected({
+        params: tree.ref(selected as never),
+        optState: {},
+        meta: {
+          step: bestStep,
+          epoch: epochs,
+          seed,
+          config: {
+            task: spec.name,
+            model,
+            trainSize: N,
+            channels: cfg.channels,
+            layers: cfg.layers,
+            selection: SELECTION,
+            selectedStep: bestStep,
+          },
+        },
+      });
     } catch (err) {
       opts.log(`${spec.name}: checkpoint not written (${(err as Error).message})`);
     }
   }
   tree.dispose([params, optState, selected] as never);
-  return { testMSE, finalTestMSE, valMSE: bestVal, selectedStep: bestStep, trainMSE, equivarianceError: eq.maxError, seconds: (performance.now() - t0) / 1000, epochs, steps: t };
+  return {
+    testMSE,
+    finalTestMSE,
+    valMSE: bestVal,
+    selectedStep: bestStep,
+    trainMSE,
+    equivarianceError: eq.maxError,
+    seconds: (performance.now() - t0) / 1000,
+    epochs,
+    steps: t,
+  };
 }
 
 /** Time to build the EMLP's bases from a cold cache (ms), for a task and config. */
@@ -354,7 +415,9 @@ export function solveTime(spec: TaskSpec, channels: number, layers: number): { m
   const ms = performance.now() - t0;
   let coefficients = 0;
   for (const l of net.layers) {
-    const lin = (l as { basis?: { rank: number }; linear?: { basis: { rank: number } } }).linear?.basis ?? (l as { basis?: { rank: number } }).basis;
+    const lin =
+      (l as { basis?: { rank: number }; linear?: { basis: { rank: number } } }).linear?.basis ??
+      (l as { basis?: { rank: number } }).basis;
     if (lin) coefficients += lin.rank;
   }
   return { ms, coefficients };
@@ -370,7 +433,8 @@ function paperAt(spec: TaskSpec, m: ModelName, sizes: readonly number[]): { ns: 
 export function paperReference(spec: TaskSpec, sizes: readonly number[] = PAPER_SIZES): JsonValue {
   const at = (m: ModelName) => paperAt(spec, m, sizes).mse;
   return {
-    source: "Finzi, Welling & Wilson 2021, mean of 3 runs (github.com/mfinzi/equivariant-MLP, experiments/notebooks/synthetic_results_all.csv)",
+    source:
+      "Finzi, Welling & Wilson 2021, mean of 3 runs (github.com/mfinzi/equivariant-MLP, experiments/notebooks/synthetic_results_all.csv)",
     emlpGroup: spec.paper.emlpGroup,
     trainSizes: paperAt(spec, "mlp", sizes).ns,
     testMSE: { mlp: at("mlp"), "mlp-aug": at("mlp-aug"), emlp: at("emlp") },
@@ -381,7 +445,11 @@ export function paperReference(spec: TaskSpec, sizes: readonly number[] = PAPER_
  * SVG of test MSE vs training-set size (log–log), one solid line per model of the rows and the
  * paper's mean for the same model dashed in the same colour, over the sizes the rows cover.
  */
-export async function sweepPlot(spec: TaskSpec, rows: { model: ModelName; trainSize: number; testMSE: number }[], groupName: string): Promise<string> {
+export async function sweepPlot(
+  spec: TaskSpec,
+  rows: { model: ModelName; trainSize: number; testMSE: number }[],
+  groupName: string,
+): Promise<string> {
   const models = (["mlp", "mlp-aug", "emlp"] as const).filter((m) => rows.some((r) => r.model === m));
   const label: Record<ModelName, string> = { mlp: "MLP", "mlp-aug": "MLP + augmentation", emlp: `EMLP-${groupName}` };
   return linePlot({
@@ -393,7 +461,11 @@ export async function sweepPlot(spec: TaskSpec, rows: { model: ModelName; trainS
         return { name: label[m], x: rs.map((r) => r.trainSize), y: rs.map((r) => r.testMSE) };
       }),
       ...models.map((m) => {
-        const { ns, mse } = paperAt(spec, m, rows.filter((r) => r.model === m).map((r) => r.trainSize));
+        const { ns, mse } = paperAt(
+          spec,
+          m,
+          rows.filter((r) => r.model === m).map((r) => r.trainSize),
+        );
         const name = m === "emlp" ? `paper: EMLP-${spec.paper.emlpGroup}` : `paper: ${label[m]}`;
         return { name, group: label[m], x: ns, y: mse, dashed: true };
       }),
@@ -412,7 +484,9 @@ async function runTask(spec: TaskSpec, opts: ExperimentOptions): Promise<Experim
   const cfg = config(opts.quick, opts.params);
   const G = spec.modelGroup();
   const solve = solveTime(spec, cfg.channels, cfg.layers);
-  opts.log(`${spec.name}: bases solved in ${(solve.ms / 1000).toFixed(2)} s (${cfg.channels} channels, ${cfg.layers} layers)`);
+  opts.log(
+    `${spec.name}: bases solved in ${(solve.ms / 1000).toFixed(2)} s (${cfg.channels} channels, ${cfg.layers} layers)`,
+  );
   const rng = hostRng(opts.seed ^ 0xe41b);
   const maxN = Math.max(...cfg.sizes);
   const pool = spec.make(maxN, rng);
@@ -421,15 +495,25 @@ async function runTask(spec: TaskSpec, opts: ExperimentOptions): Promise<Experim
   const valRaw = spec.make(cfg.nVal, rng);
   const results: ({ model: ModelName; group: string; trainSize: number } & RunResult)[] = [];
   for (const N of cfg.sizes) {
-    const trainRaw: SyntheticData = { ...pool, n: N, x: pool.x.subarray(0, N * pool.nIn), y: pool.y.subarray(0, N * pool.nOut) };
+    const trainRaw: SyntheticData = {
+      ...pool,
+      n: N,
+      x: pool.x.subarray(0, N * pool.nIn),
+      y: pool.y.subarray(0, N * pool.nOut),
+    };
     const st = standardization(spec.key, trainRaw);
     const train = standardize(trainRaw, st);
     const test = standardize(testRaw, st);
     const val = standardize(valRaw, st);
     for (const model of cfg.models) {
-      const ck = model === "emlp" && N === (cfg.sizes.includes(1000) ? 1000 : maxN) ? (state: CheckpointState) => output.saveCheckpoint("checkpoint.safetensors", state) : null;
+      const ck =
+        model === "emlp" && N === (cfg.sizes.includes(1000) ? 1000 : maxN)
+          ? (state: CheckpointState) => output.saveCheckpoint("checkpoint.safetensors", state)
+          : null;
       const r = await trainOne(spec, model, train, test, val, st.yStd, cfg, opts.seed, opts, ck);
-      opts.log(`${spec.name} N=${N} ${model}: test MSE ${r.testMSE.toExponential(3)} (train ${r.trainMSE.toExponential(3)}, val ${r.valMSE.toExponential(3)} at step ${r.selectedStep}/${r.steps}; last iterate ${r.finalTestMSE.toExponential(3)}), equivariance error ${r.equivarianceError.toExponential(2)} (${r.epochs} epochs, ${r.seconds.toFixed(1)} s)`);
+      opts.log(
+        `${spec.name} N=${N} ${model}: test MSE ${r.testMSE.toExponential(3)} (train ${r.trainMSE.toExponential(3)}, val ${r.valMSE.toExponential(3)} at step ${r.selectedStep}/${r.steps}; last iterate ${r.finalTestMSE.toExponential(3)}), equivariance error ${r.equivarianceError.toExponential(2)} (${r.epochs} epochs, ${r.seconds.toFixed(1)} s)`,
+      );
       results.push({ model, group: G.name, trainSize: N, ...r });
       output.partial(results as unknown as JsonValue);
     }
@@ -442,7 +526,26 @@ async function runTask(spec: TaskSpec, opts: ExperimentOptions): Promise<Experim
     paper: paperReference(spec, cfg.sizes),
     solveSeconds: solve.ms / 1000,
     basisCoefficients: solve.coefficients,
-    config: { quick: opts.quick, channels: cfg.channels, mlpChannels: cfg.mlpChannels, layers: cfg.layers, epochs: `min(${cfg.epochBudget}/N, ${cfg.maxEpochs})${Number.isFinite(cfg.maxSteps) ? `, at most ${cfg.maxSteps} steps` : ""}`, parametrization: cfg.parametrization, batch: "min(500, N)", lr: LR, schedule: cfg.schedule, warmup: cfg.warmup, selection: SELECTION, augmentation: AUGMENTATION, nVal: cfg.nVal, evaluations: cfg.evaluations, nTest: cfg.nTest, maxRank: spec.maxRank ?? null, equivarianceSamples: cfg.samples, equivarianceDtype: "float32 wasm" },
+    config: {
+      quick: opts.quick,
+      channels: cfg.channels,
+      mlpChannels: cfg.mlpChannels,
+      layers: cfg.layers,
+      epochs: `min(${cfg.epochBudget}/N, ${cfg.maxEpochs})${Number.isFinite(cfg.maxSteps) ? `, at most ${cfg.maxSteps} steps` : ""}`,
+      parametrization: cfg.parametrization,
+      batch: "min(500, N)",
+      lr: LR,
+      schedule: cfg.schedule,
+      warmup: cfg.warmup,
+      selection: SELECTION,
+      augmentation: AUGMENTATION,
+      nVal: cfg.nVal,
+      evaluations: cfg.evaluations,
+      nTest: cfg.nTest,
+      maxRank: spec.maxRank ?? null,
+      equivarianceSamples: cfg.samples,
+      equivarianceDtype: "float32 wasm",
+    },
     seconds: (performance.now() - t0) / 1000,
   };
   return output.results(out);

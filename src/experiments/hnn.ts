@@ -29,7 +29,14 @@ import { checkFinite, ConfigError } from "../core/errors.js";
 import { fromHost } from "../core/host.js";
 import { hostRng, makeKey, splitKey } from "../core/rng.js";
 import { meanStdErr } from "../core/stats.js";
-import { pendulumDataset, springDataset, toArrays, trueTrajectories, twoBodyDataset, type TrajectoryDataset } from "../data/trajectories.js";
+import {
+  pendulumDataset,
+  springDataset,
+  toArrays,
+  trueTrajectories,
+  twoBodyDataset,
+  type TrajectoryDataset,
+} from "../data/trajectories.js";
 import { MLP, type MLPParams } from "../nn/layers.js";
 import { hamiltonianFieldMLP, type ParamField } from "../physics/fields.js";
 import { rk4Host } from "../physics/integrators.js";
@@ -106,14 +113,21 @@ function taskConfig(task: HnnTask, quick: boolean, seed: number, o: HnnOverrides
   if (task === "spring" || task === "pendulum") {
     const system = task === "spring" ? massSpring() : pendulum();
     // σ = 0.1 as in the repo's data.py (the paper text says 0.05); its test losses ≈ 4σ² show it.
-    const data = o.dataset ?? (task === "spring" ? springDataset({ seed, noise: NOISE }) : pendulumDataset({ seed, noise: NOISE }));
+    const data =
+      o.dataset ??
+      (task === "spring" ? springDataset({ seed, noise: NOISE }) : pendulumDataset({ seed, noise: NOISE }));
     return {
-      system, data, hidden, rollouts,
+      system,
+      data,
+      hidden,
+      rollouts,
       steps: o.steps ?? (quick ? 500 : 2000),
       batch: data.train.n,
       weightDecay: 1e-4,
       testRollouts: o.testRollouts ?? data.test.trajectories,
-      tEnd: 20, points: 100, substeps: 4,
+      tEnd: 20,
+      points: 100,
+      substeps: 4,
       sampleX0: radialEvalStates,
     };
   }
@@ -121,12 +135,17 @@ function taskConfig(task: HnnTask, quick: boolean, seed: number, o: HnnOverrides
   const trials = o.trials ?? (quick ? 200 : 1000);
   const data = o.dataset ?? twoBodyDataset({ seed, trials });
   return {
-    system, data, hidden, rollouts,
+    system,
+    data,
+    hidden,
+    rollouts,
     steps: o.steps ?? (quick ? 1500 : 10000),
     batch: 200,
     weightDecay: 0,
     testRollouts: o.testRollouts ?? (quick ? 20 : data.test.trajectories),
-    tEnd: 25, points: 500, substeps: 2,
+    tEnd: 25,
+    points: 500,
+    substeps: 2,
     sampleX0: (n, s) => orbitEvalStates(system, n, s),
   };
 }
@@ -162,10 +181,23 @@ interface RolloutEval {
   error?: string;
 }
 
-function evalRollout(model: ModelSpec, params: MLPParams, x0: Float64Array, B: number, cfg: { dt: number; steps: number; substeps: number }, system: PhysicalSystem, trueEnergy: Float64Array): RolloutEval {
+function evalRollout(
+  model: ModelSpec,
+  params: MLPParams,
+  x0: Float64Array,
+  B: number,
+  cfg: { dt: number; steps: number; substeps: number },
+  system: PhysicalSystem,
+  trueEnergy: Float64Array,
+): RolloutEval {
   const bf = bindField(model.field, tree.ref(params), { jit: true });
   try {
-    const states = rollout(bf.field, fromHost(x0, [B, system.dim], { dtype: "float32" }), { dt: cfg.dt, steps: cfg.steps, method: "rk4", substeps: cfg.substeps }).states;
+    const states = rollout(bf.field, fromHost(x0, [B, system.dim], { dtype: "float32" }), {
+      dt: cfg.dt,
+      steps: cfg.steps,
+      method: "rk4",
+      substeps: cfg.substeps,
+    }).states;
     const energy = energyOf(system, states, B, cfg.steps + 1);
     return { states, energy, perTrajectory: energyMSEPerTrajectory(trueEnergy, energy, B, cfg.steps + 1) };
   } catch (e) {
@@ -185,11 +217,17 @@ function derivativeLoss(model: ModelSpec, params: MLPParams, x: JArray, dx: JArr
 }
 
 /** Lines in path order (vega-lite's line mark sorts by x unless told otherwise). */
-async function pathPlot(o: { title: string; series: { name: string; x: ArrayLike<number>; y: ArrayLike<number> }[]; xLabel: string; yLabel: string }): Promise<string> {
+async function pathPlot(o: {
+  title: string;
+  series: { name: string; x: ArrayLike<number>; y: ArrayLike<number> }[];
+  xLabel: string;
+  yLabel: string;
+}): Promise<string> {
   const values: { x: number; y: number; i: number; series: string }[] = [];
   for (const s of o.series) {
     for (let i = 0; i < Math.min(s.x.length, s.y.length); i++) {
-      const x = Number(s.x[i]), y = Number(s.y[i]);
+      const x = Number(s.x[i]),
+        y = Number(s.y[i]);
       if (Number.isFinite(x) && Number.isFinite(y)) values.push({ x, y, i, series: s.name });
     }
   }
@@ -211,19 +249,30 @@ async function pathPlot(o: { title: string; series: { name: string; x: ArrayLike
 }
 
 /** Runs one HNN task: trains baseline and HNN, evaluates, writes results.json, checkpoints and SVGs. */
-export async function runHnn(task: HnnTask, opts: ExperimentOptions, overrides: HnnOverrides = {}): Promise<ExperimentResults> {
+export async function runHnn(
+  task: HnnTask,
+  opts: ExperimentOptions,
+  overrides: HnnOverrides = {},
+): Promise<ExperimentResults> {
   const t0 = performance.now();
   await initEngine();
   const output = runOutput(opts.outDir);
   const cfg = taskConfig(task, opts.quick, opts.seed, overrides);
   const { system, data } = cfg;
   const D = system.dim;
-  if (data.dim !== D) throw new ConfigError(`hnn-${task}: the dataset has states of dimension ${data.dim}, the ${system.name} system ${D}`);
-  for (const [split, s] of [["train", data.train], ["test", data.test]] as const) {
+  if (data.dim !== D)
+    throw new ConfigError(
+      `hnn-${task}: the dataset has states of dimension ${data.dim}, the ${system.name} system ${D}`,
+    );
+  for (const [split, s] of [
+    ["train", data.train],
+    ["test", data.test],
+  ] as const) {
     checkFinite(`hnn-${task}: ${split} states`, s.x);
     checkFinite(`hnn-${task}: ${split} derivatives`, s.dx);
   }
-  if (!Number.isInteger(cfg.steps) || cfg.steps < 1) throw new ConfigError(`hnn-${task}: steps must be a positive integer, got ${cfg.steps}`);
+  if (!Number.isInteger(cfg.steps) || cfg.steps < 1)
+    throw new ConfigError(`hnn-${task}: steps must be a positive integer, got ${cfg.steps}`);
   const stepsPerEpoch = Math.ceil(data.train.n / cfg.batch);
   const epochs = Math.max(1, Math.round(cfg.steps / stepsPerEpoch));
   const totalSteps = epochs * stepsPerEpoch;
@@ -266,10 +315,23 @@ export async function runHnn(task: HnnTask, opts: ExperimentOptions, overrides: 
   const hostF = (_t: number, y: Float64Array, dy: Float64Array) => system.fieldHost(y, dy);
   const floorStates = new Float64Array(cfg.rollouts * cfg.points * D);
   for (let b = 0; b < cfg.rollouts; b++) {
-    const traj = rk4Host(hostF, evalX0.subarray(b * D, (b + 1) * D), evalDt / cfg.substeps, (cfg.points - 1) * cfg.substeps);
-    for (let k = 0; k < cfg.points; k++) floorStates.set(traj.subarray(k * cfg.substeps * D, (k * cfg.substeps + 1) * D), (b * cfg.points + k) * D);
+    const traj = rk4Host(
+      hostF,
+      evalX0.subarray(b * D, (b + 1) * D),
+      evalDt / cfg.substeps,
+      (cfg.points - 1) * cfg.substeps,
+    );
+    for (let k = 0; k < cfg.points; k++)
+      floorStates.set(traj.subarray(k * cfg.substeps * D, (k * cfg.substeps + 1) * D), (b * cfg.points + k) * D);
   }
-  const floor = meanStdErr(energyMSEPerTrajectory(evalTrueE, energyOf(system, floorStates, cfg.rollouts, cfg.points), cfg.rollouts, cfg.points));
+  const floor = meanStdErr(
+    energyMSEPerTrajectory(
+      evalTrueE,
+      energyOf(system, floorStates, cfg.rollouts, cfg.points),
+      cfg.rollouts,
+      cfg.points,
+    ),
+  );
 
   const out: Record<string, JsonValue> = {};
   const rolls: Record<string, RolloutEval> = {};
@@ -289,12 +351,23 @@ export async function runHnn(task: HnnTask, opts: ExperimentOptions, overrides: 
         optimizer: adam({ weightDecay: cfg.weightDecay }),
         schedule: 1e-3,
         seed: opts.seed,
-        config: { experiment: `hnn-${task}`, model: m.name, sizes: m.net.sizes, activation: "tanh", init: "orthogonal", batch: cfg.batch, weightDecay: cfg.weightDecay },
+        config: {
+          experiment: `hnn-${task}`,
+          model: m.name,
+          sizes: m.net.sizes,
+          activation: "tanh",
+          init: "orthogonal",
+          batch: cfg.batch,
+          weightDecay: cfg.weightDecay,
+        },
         checkpoint: output.checkpoint(`checkpoint-${m.name}.safetensors`, epochs),
         onProgress: stepProgress(opts.onProgress, {
           offset: done,
           total: 2 * totalSteps,
-          metrics: (p) => ({ [`${m.name} train`]: p.stepLoss, ...(p.valLoss !== undefined ? { [`${m.name} test`]: p.valLoss } : {}) }),
+          metrics: (p) => ({
+            [`${m.name} train`]: p.stepLoss,
+            ...(p.valLoss !== undefined ? { [`${m.name} test`]: p.valLoss } : {}),
+          }),
         }),
       });
       done += totalSteps;
@@ -306,8 +379,27 @@ export async function runHnn(task: HnnTask, opts: ExperimentOptions, overrides: 
       const trainLoss = derivativeLoss(m, params, train.x.ref, train.dx.ref);
       const testLoss = derivativeLoss(m, params, test.x.ref, test.dx.ref);
       const te = performance.now();
-      const r = evalRollout(m, params, evalX0, cfg.rollouts, { dt: evalDt, steps: cfg.points - 1, substeps: cfg.substeps }, system, evalTrueE);
-      const rt = nTest > 0 ? evalRollout(m, params, testX0, nTest, { dt: testDt, steps: P - 1, substeps: cfg.substeps }, system, testTrueE) : null;
+      const r = evalRollout(
+        m,
+        params,
+        evalX0,
+        cfg.rollouts,
+        { dt: evalDt, steps: cfg.points - 1, substeps: cfg.substeps },
+        system,
+        evalTrueE,
+      );
+      const rt =
+        nTest > 0
+          ? evalRollout(
+              m,
+              params,
+              testX0,
+              nTest,
+              { dt: testDt, steps: P - 1, substeps: cfg.substeps },
+              system,
+              testTrueE,
+            )
+          : null;
       rolls[m.name] = r;
       const e = r.perTrajectory ? meanStdErr(r.perTrajectory) : { mean: NaN, stdErr: NaN };
       const et = rt?.perTrajectory ? meanStdErr(rt.perTrajectory) : { mean: NaN, stdErr: NaN };
@@ -325,14 +417,18 @@ export async function runHnn(task: HnnTask, opts: ExperimentOptions, overrides: 
         evalSeconds: (performance.now() - te) / 1000,
       };
       if (task === "pendulum" && r.states) {
-        const pe = meanStdErr(energyMSEPerTrajectory(qpSquared(evalTrue), qpSquared(r.states), cfg.rollouts, cfg.points));
+        const pe = meanStdErr(
+          energyMSEPerTrajectory(qpSquared(evalTrue), qpSquared(r.states), cfg.rollouts, cfg.points),
+        );
         entry.repoEnergyMSE = pe.mean;
         entry.repoEnergyMSEStdErr = pe.stdErr;
       }
       if (r.error) entry.rolloutError = r.error;
       if (rt?.error) entry.testRolloutError = rt.error;
       out[m.name] = entry;
-      opts.log(`hnn-${task} ${m.name}: train ${trainLoss.mean.toExponential(2)}, test ${testLoss.mean.toExponential(2)}, energy MSE ${e.mean.toExponential(2)} ± ${e.stdErr.toExponential(1)} (${trainSeconds.toFixed(1)} s training)`);
+      opts.log(
+        `hnn-${task} ${m.name}: train ${trainLoss.mean.toExponential(2)}, test ${testLoss.mean.toExponential(2)}, energy MSE ${e.mean.toExponential(2)} ± ${e.stdErr.toExponential(1)} (${trainSeconds.toFixed(1)} s training)`,
+      );
       tree.dispose(params);
     }
   } finally {
@@ -349,7 +445,11 @@ export async function runHnn(task: HnnTask, opts: ExperimentOptions, overrides: 
     return v;
   };
   const phaseSeries: { name: string; x: ArrayLike<number>; y: ArrayLike<number> }[] = [];
-  const sources: [string, Float64Array | null][] = [["truth", evalTrue], [names.baseline, rolls.baseline?.states ?? null], [names.hnn, rolls.hnn?.states ?? null]];
+  const sources: [string, Float64Array | null][] = [
+    ["truth", evalTrue],
+    [names.baseline, rolls.baseline?.states ?? null],
+    [names.hnn, rolls.hnn?.states ?? null],
+  ];
   if (task === "two-body") {
     const L = TWO_BODY_LAYOUT;
     for (const [name, s] of sources) {
@@ -362,7 +462,10 @@ export async function runHnn(task: HnnTask, opts: ExperimentOptions, overrides: 
   output.write(
     "phase.svg",
     await pathPlot({
-      title: task === "two-body" ? `hnn-${task}: orbits (rollout 1, t ∈ [0, ${cfg.tEnd}])` : `hnn-${task}: phase portrait (rollout 1, t ∈ [0, ${cfg.tEnd}])`,
+      title:
+        task === "two-body"
+          ? `hnn-${task}: orbits (rollout 1, t ∈ [0, ${cfg.tEnd}])`
+          : `hnn-${task}: phase portrait (rollout 1, t ∈ [0, ${cfg.tEnd}])`,
       series: phaseSeries,
       xLabel: task === "two-body" ? "x" : "q",
       yLabel: task === "two-body" ? "y" : "p",
@@ -420,10 +523,14 @@ export async function runHnn(task: HnnTask, opts: ExperimentOptions, overrides: 
   return output.results(results);
 }
 
-const PAPER_SOURCE = "Greydanus, Dzamba & Yosinski 2019, Hamiltonian Neural Networks: the paper's table of test loss and energy MSE per task";
+const PAPER_SOURCE =
+  "Greydanus, Dzamba & Yosinski 2019, Hamiltonian Neural Networks: the paper's table of test loss and energy MSE per task";
 
 /** The paper's numbers (test loss of dx/dt, energy MSE of rollouts) each task is compared against. */
-const PAPER: Record<HnnTask, { baseline: { testLoss: number; energyMSE: number }; hnn: { testLoss: number; energyMSE: number } }> = {
+const PAPER: Record<
+  HnnTask,
+  { baseline: { testLoss: number; energyMSE: number }; hnn: { testLoss: number; energyMSE: number } }
+> = {
   spring: { baseline: { testLoss: 3.67e-2, energyMSE: 1.71e-1 }, hnn: { testLoss: 3.59e-2, energyMSE: 3.84e-4 } },
   pendulum: { baseline: { testLoss: 3.53e-2, energyMSE: 4.15e-2 }, hnn: { testLoss: 3.56e-2, energyMSE: 2.49e-2 } },
   "two-body": { baseline: { testLoss: 2.96e-5, energyMSE: 6.33e-2 }, hnn: { testLoss: 2.82e-6, energyMSE: 3.88e-5 } },

@@ -11,7 +11,12 @@ export type * from "./types.js";
 
 type Runner = { run(opts: ExperimentOptions): Promise<ExperimentResults> };
 
-function lazy(name: string, description: string, load: () => Promise<Runner>, o: { dataSets?: string[]; params?: ParamSpec[]; userData?: boolean } = {}): Experiment {
+function lazy(
+  name: string,
+  description: string,
+  load: () => Promise<Runner>,
+  o: { dataSets?: string[]; params?: ParamSpec[]; userData?: boolean } = {},
+): Experiment {
   return {
     name,
     description,
@@ -27,20 +32,75 @@ function lazy(name: string, description: string, load: () => Promise<Runner>, o:
 
 /** Parameters of the three EMLP experiments (defaults in `config` of ./emlp.ts). */
 const EMLP_PARAMS: ParamSpec[] = [
-  { name: "models", kind: "string-list", choices: ["mlp", "mlp-aug", "emlp"], default: "mlp,mlp-aug,emlp", description: "the models to train (always in the table's order)" },
-  { name: "sizes", kind: "int-list", min: 1, default: "30,100,300,1000,3000,10000,30000 (--quick: 1000)", description: "training-set sizes N of the sweep" },
-  { name: "channels", kind: "int", min: 1, default: "384", description: "EMLP hidden channels (uniformRep); the MLP baselines stay 384 wide" },
-  { name: "maxSteps", kind: "int", min: 1, default: "none", description: "at most this many optimiser steps per model (fewer epochs)" },
-  { name: "parametrization", kind: "string", choices: ["projected", "basis"], default: "projected", description: "EMLP linear weights: EMLP's projected dense weights, or coefficients of the basis" },
-  { name: "schedule", kind: "string", choices: ["constant", "cosine"], default: "constant", description: "learning rate after the warm-up: EMLP's constant 3e-3, or a cosine decay to 0" },
-  { name: "warmup", kind: "number", min: 0, max: 0.99, default: "0.1", description: "fraction of the steps with a linear warm-up of the learning rate" },
+  {
+    name: "models",
+    kind: "string-list",
+    choices: ["mlp", "mlp-aug", "emlp"],
+    default: "mlp,mlp-aug,emlp",
+    description: "the models to train (always in the table's order)",
+  },
+  {
+    name: "sizes",
+    kind: "int-list",
+    min: 1,
+    default: "30,100,300,1000,3000,10000,30000 (--quick: 1000)",
+    description: "training-set sizes N of the sweep",
+  },
+  {
+    name: "channels",
+    kind: "int",
+    min: 1,
+    default: "384",
+    description: "EMLP hidden channels (uniformRep); the MLP baselines stay 384 wide",
+  },
+  {
+    name: "maxSteps",
+    kind: "int",
+    min: 1,
+    default: "none",
+    description: "at most this many optimiser steps per model (fewer epochs)",
+  },
+  {
+    name: "parametrization",
+    kind: "string",
+    choices: ["projected", "basis"],
+    default: "projected",
+    description: "EMLP linear weights: EMLP's projected dense weights, or coefficients of the basis",
+  },
+  {
+    name: "schedule",
+    kind: "string",
+    choices: ["constant", "cosine"],
+    default: "constant",
+    description: "learning rate after the warm-up: EMLP's constant 3e-3, or a cosine decay to 0",
+  },
+  {
+    name: "warmup",
+    kind: "number",
+    min: 0,
+    max: 0.99,
+    default: "0.1",
+    description: "fraction of the steps with a linear warm-up of the learning rate",
+  },
 ];
 
 /** Parameters of an LNN experiment (defaults in QUICK/FULL of ./lnn/<name>.ts). */
 function lnnParams(epochs: { full: number; quick: number }): ParamSpec[] {
   return [
-    { name: "epochs", kind: "int", min: 1, default: `${epochs.full} (--quick: ${epochs.quick})`, description: "training epochs of every model over the fixed training sample" },
-    { name: "hidden", kind: "int-list", min: 1, default: "128,128 (--quick: 64,64)", description: "hidden widths of every MLP (LNN, baseline and HNN alike)" },
+    {
+      name: "epochs",
+      kind: "int",
+      min: 1,
+      default: `${epochs.full} (--quick: ${epochs.quick})`,
+      description: "training epochs of every model over the fixed training sample",
+    },
+    {
+      name: "hidden",
+      kind: "int-list",
+      min: 1,
+      default: "128,128 (--quick: 64,64)",
+      description: "hidden widths of every MLP (LNN, baseline and HNN alike)",
+    },
   ];
 }
 
@@ -52,11 +112,41 @@ export const experiments: Experiment[] = [
     () => import("./discovery/enforce.js"),
     {
       params: [
-        { name: "tasks", kind: "string-list", choices: ["o5-invariant", "conjugate-so3"], default: "o5-invariant,conjugate-so3", description: "the tasks to run" },
-        { name: "sizes", kind: "int-list", min: 10, default: "100,300,1000 (full: 30..10000)", description: "training-set sizes N of the sweep" },
-        { name: "steps", kind: "int", min: 1, default: "300 (full: 3000)", description: "Adam steps per model and size" },
-        { name: "channels", kind: "int", min: 1, default: "32 (full: 128)", description: "EMLP hidden channels (uniformRep)" },
-        { name: "discoverySamples", kind: "int", min: 50, default: "1000 (full: 3000)", description: "samples the discovery fits its MLP on (80%) and validates on" },
+        {
+          name: "tasks",
+          kind: "string-list",
+          choices: ["o5-invariant", "conjugate-so3"],
+          default: "o5-invariant,conjugate-so3",
+          description: "the tasks to run",
+        },
+        {
+          name: "sizes",
+          kind: "int-list",
+          min: 10,
+          default: "100,300,1000 (full: 30..10000)",
+          description: "training-set sizes N of the sweep",
+        },
+        {
+          name: "steps",
+          kind: "int",
+          min: 1,
+          default: "300 (full: 3000)",
+          description: "Adam steps per model and size",
+        },
+        {
+          name: "channels",
+          kind: "int",
+          min: 1,
+          default: "32 (full: 128)",
+          description: "EMLP hidden channels (uniformRep)",
+        },
+        {
+          name: "discoverySamples",
+          kind: "int",
+          min: 50,
+          default: "1000 (full: 3000)",
+          description: "samples the discovery fits its MLP on (80%) and validates on",
+        },
       ],
     },
   ),
@@ -149,7 +239,13 @@ export const userDataExperiments: Experiment[] = [
 ];
 
 /** What `noether tour` (and `npm start`) runs without --all: the headline first, a few minutes on 2 cores. */
-export const CURATED_TOUR = ["discover-then-enforce", "discover-rotation", "discover-translation", "mlp-fit", "hnn-spring"];
+export const CURATED_TOUR = [
+  "discover-then-enforce",
+  "discover-rotation",
+  "discover-translation",
+  "mlp-fit",
+  "hnn-spring",
+];
 
 /** The experiment called `name`, or undefined. */
 export function findExperiment(name: string): Experiment | undefined {

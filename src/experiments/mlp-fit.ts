@@ -44,7 +44,10 @@ function makeData(n: number, nTest: number, seed: number): { train: Split; val: 
   }
   const nVal = Math.round(n * 0.2);
   const perm = permutation(n, rng);
-  const pick = (idx: Int32Array): Split => ({ x: Float32Array.from(idx, (i) => xs[i]!), y: Float32Array.from(idx, (i) => ys[i]!) });
+  const pick = (idx: Int32Array): Split => ({
+    x: Float32Array.from(idx, (i) => xs[i]!),
+    y: Float32Array.from(idx, (i) => ys[i]!),
+  });
   const tx = Float32Array.from({ length: nTest }, (_, i) => X_MIN + ((X_MAX - X_MIN) * i) / (nTest - 1));
   return {
     train: pick(perm.subarray(nVal)),
@@ -73,13 +76,23 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
   const nTrain = data.train.x.length;
   const stepsPerEpoch = Math.ceil(nTrain / cfg.batch);
   const schedule = cosine({ lr, totalSteps: stepsPerEpoch * cfg.epochs, finalLr: lr * 1e-2 });
-  opts.log(`mlp-fit: ${nTrain} train / ${data.val.x.length} val samples, ${cfg.epochs} epochs × ${stepsPerEpoch} steps, batch ${cfg.batch}`);
+  opts.log(
+    `mlp-fit: ${nTrain} train / ${data.val.x.length} val samples, ${cfg.epochs} epochs × ${stepsPerEpoch} steps, batch ${cfg.batch}`,
+  );
 
   const xTrain = col(data.train.x);
   const yTrain = col(data.train.y);
   const xVal = col(data.val.x);
   const yVal = col(data.val.y);
-  const config = { experiment: "mlp-fit", quick: opts.quick, sizes: net.sizes, activation: net.activation, batch: cfg.batch, n: cfg.n, noise: NOISE };
+  const config = {
+    experiment: "mlp-fit",
+    quick: opts.quick,
+    sizes: net.sizes,
+    activation: net.activation,
+    batch: cfg.batch,
+    n: cfg.n,
+    noise: NOISE,
+  };
   const res = await fit<MLPParams>({
     model: net,
     loss: mse,
@@ -93,7 +106,9 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
     seed: opts.seed,
     config,
     checkpoint: out.checkpoint("checkpoint.safetensors", cfg.epochs),
-    onProgress: stepProgress(opts.onProgress, { metrics: (p) => ({ train: p.trainLoss, ...(p.valLoss !== undefined ? { val: p.valLoss } : {}) }) }),
+    onProgress: stepProgress(opts.onProgress, {
+      metrics: (p) => ({ train: p.trainLoss, ...(p.valLoss !== undefined ? { val: p.valLoss } : {}) }),
+    }),
   });
   if (res.stopReason !== "completed") opts.log(`mlp-fit: ${res.message}`);
   const params = res.params;
@@ -104,12 +119,21 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
   const xTest = col(data.test.x);
   const pred = (await net.apply(tree.ref(params), xTest.ref).data()) as Float32Array;
   const testLoss = await evalLoss(xTest, col(data.test.y));
-  out.write("loss.svg", await lossCurvePlot({ title: "mlp-fit: loss per epoch", curves: [{ name: "", history: res.history }], yLabel: "MSE" }));
+  out.write(
+    "loss.svg",
+    await lossCurvePlot({
+      title: "mlp-fit: loss per epoch",
+      curves: [{ name: "", history: res.history }],
+      yLabel: "MSE",
+    }),
+  );
   out.write(
     "prediction.svg",
     await scatterPlot({
       title: "mlp-fit: prediction vs truth",
-      series: [{ name: "train samples", x: data.train.x.subarray(0, MAX_POINTS), y: data.train.y.subarray(0, MAX_POINTS) }],
+      series: [
+        { name: "train samples", x: data.train.x.subarray(0, MAX_POINTS), y: data.train.y.subarray(0, MAX_POINTS) },
+      ],
       lines: [
         { name: "truth sin(3x)·x", x: data.test.x, y: data.test.y },
         { name: "MLP prediction", x: data.test.x, y: pred },

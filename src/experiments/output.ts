@@ -32,7 +32,7 @@ export interface RunOutput {
 /** The writer for `outDir` (created if missing). */
 export function runOutput(outDir: string): RunOutput {
   mkdirSync(outDir, { recursive: true });
-  const json = (v: JsonValue) => JSON.stringify(v, null, 2) + "\n";
+  const json = (v: JsonValue) => `${JSON.stringify(v, null, 2)}\n`;
   return {
     dir: outDir,
     write: (name, text) => writeFileSync(join(outDir, name), text),
@@ -58,6 +58,11 @@ export function stepProgress(
 ): (p: ProgressInfo) => void {
   return (p) => {
     if (p.epochEnd) return;
-    onProgress({ done: (o.offset ?? 0) + p.step, total: o.total ?? p.totalSteps, unit: "steps", metrics: o.metrics(p) });
+    onProgress({
+      done: (o.offset ?? 0) + p.step,
+      total: o.total ?? p.totalSteps,
+      unit: "steps",
+      metrics: o.metrics(p),
+    });
   };
 }

@@ -54,7 +54,9 @@ export function validValue(spec: ParamSpec, value: unknown): value is ParamValue
     case "string":
       return typeof value === "string" && stringOk(spec, value);
     case "int-list":
-      return Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === "number" && numberOk(spec, v, true));
+      return (
+        Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === "number" && numberOk(spec, v, true))
+      );
     case "string-list":
       return Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === "string" && stringOk(spec, v));
   }
@@ -98,27 +100,43 @@ function paramNames(specs: readonly ParamSpec[]): string {
  * one line naming what is wrong: a malformed argument, an unknown or repeated name (listing the
  * experiment's parameters), or a value that is not of the expected kind, range or choices.
  */
-export function parseParamArgs(experiment: string, specs: readonly ParamSpec[] | undefined, args: readonly string[]): Record<string, ParamValue> {
+export function parseParamArgs(
+  experiment: string,
+  specs: readonly ParamSpec[] | undefined,
+  args: readonly string[],
+): Record<string, ParamValue> {
   const out: Record<string, ParamValue> = {};
   if (args.length === 0) return out;
-  if (specs === undefined || specs.length === 0) throw new ConfigError(`${experiment} takes no --param (it has no parameters); got ${JSON.stringify(args[0])}`);
+  if (specs === undefined || specs.length === 0)
+    throw new ConfigError(`${experiment} takes no --param (it has no parameters); got ${JSON.stringify(args[0])}`);
   for (const arg of args) {
     const eq = arg.indexOf("=");
-    if (eq <= 0) throw new ConfigError(`--param expects key=value, got ${JSON.stringify(arg)}; ${experiment}'s parameters: ${paramNames(specs)}`);
+    if (eq <= 0)
+      throw new ConfigError(
+        `--param expects key=value, got ${JSON.stringify(arg)}; ${experiment}'s parameters: ${paramNames(specs)}`,
+      );
     const name = arg.slice(0, eq).trim();
     const text = arg.slice(eq + 1);
     const spec = specs.find((s) => s.name === name);
-    if (spec === undefined) throw new ConfigError(`${experiment} has no parameter ${JSON.stringify(name)}; its parameters: ${paramNames(specs)}`);
+    if (spec === undefined)
+      throw new ConfigError(
+        `${experiment} has no parameter ${JSON.stringify(name)}; its parameters: ${paramNames(specs)}`,
+      );
     if (name in out) throw new ConfigError(`--param ${name} is given more than once`);
     const v = parseValue(spec, text);
-    if (v === undefined) throw new ConfigError(`--param ${name} must be ${describeKind(spec)}, got ${JSON.stringify(text)}`);
+    if (v === undefined)
+      throw new ConfigError(`--param ${name} must be ${describeKind(spec)}, got ${JSON.stringify(text)}`);
     out[name] = v;
   }
   return out;
 }
 
 /** Checks parameter values handed over in code (`opts.params`) against the specs; throws a ConfigError naming the first bad one. */
-export function checkParams(experiment: string, specs: readonly ParamSpec[] | undefined, params: Record<string, unknown> | undefined): void {
+export function checkParams(
+  experiment: string,
+  specs: readonly ParamSpec[] | undefined,
+  params: Record<string, unknown> | undefined,
+): void {
   for (const [name, value] of Object.entries(params ?? {})) {
     const spec = specs?.find((s) => s.name === name);
     if (spec === undefined) {
@@ -128,11 +146,19 @@ export function checkParams(experiment: string, specs: readonly ParamSpec[] | un
           : `${experiment} has no parameter ${JSON.stringify(name)}; its parameters: ${paramNames(specs)}`,
       );
     }
-    if (!validValue(spec, value)) throw new ConfigError(`${experiment}: parameter ${name} must be ${describeKind(spec)}, got ${JSON.stringify(value)}`);
+    if (!validValue(spec, value))
+      throw new ConfigError(
+        `${experiment}: parameter ${name} must be ${describeKind(spec)}, got ${JSON.stringify(value)}`,
+      );
   }
 }
 
-function read<T>(params: Record<string, ParamValue>, name: string, ok: (v: ParamValue) => boolean, what: string): T | undefined {
+function read<T>(
+  params: Record<string, ParamValue>,
+  name: string,
+  ok: (v: ParamValue) => boolean,
+  what: string,
+): T | undefined {
   const v = params[name];
   if (v === undefined) return undefined;
   if (!ok(v)) throw new ConfigError(`parameter ${name} must be ${what}, got ${JSON.stringify(v)}`);
@@ -150,16 +176,27 @@ export function intParam(params: Record<string, ParamValue>, name: string): numb
 }
 
 /** The string parameter `name` if set. */
-export function stringParam<S extends string = string>(params: Record<string, ParamValue>, name: string): S | undefined {
+export function stringParam<S extends string = string>(
+  params: Record<string, ParamValue>,
+  name: string,
+): S | undefined {
   return read<S>(params, name, (v) => typeof v === "string", "a string");
 }
 
 /** The int-list parameter `name` if set. */
 export function intListParam(params: Record<string, ParamValue>, name: string): number[] | undefined {
-  return read<number[]>(params, name, (v) => Array.isArray(v) && v.every((x) => Number.isInteger(x)), "a list of integers");
+  return read<number[]>(
+    params,
+    name,
+    (v) => Array.isArray(v) && v.every((x) => Number.isInteger(x)),
+    "a list of integers",
+  );
 }
 
 /** The string-list parameter `name` if set. */
-export function stringListParam<S extends string = string>(params: Record<string, ParamValue>, name: string): S[] | undefined {
+export function stringListParam<S extends string = string>(
+  params: Record<string, ParamValue>,
+  name: string,
+): S[] | undefined {
   return read<S[]>(params, name, (v) => Array.isArray(v) && v.every((x) => typeof x === "string"), "a list of strings");
 }

@@ -18,7 +18,14 @@ function unit(d: number, entries: [number, number, number][]): Float64Array {
 
 function soAlgebra(n: number): Float64Array[] {
   const out: Float64Array[] = [];
-  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) out.push(unit(n, [[i, j, 1], [j, i, -1]]));
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < i; j++)
+      out.push(
+        unit(n, [
+          [i, j, 1],
+          [j, i, -1],
+        ]),
+      );
   return out;
 }
 
@@ -55,7 +62,13 @@ export function SL(n: number): Group {
   checkN("SL(n)", n, 2);
   const out: Float64Array[] = [];
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j) out.push(unit(n, [[i, j, 1]]));
-  for (let l = 0; l < n - 1; l++) out.push(unit(n, [[l, l, 1], [n - 1, n - 1, -1]]));
+  for (let l = 0; l < n - 1; l++)
+    out.push(
+      unit(n, [
+        [l, l, 1],
+        [n - 1, n - 1, -1],
+      ]),
+    );
   return makeGroup({ name: `SL(${n})`, d: n, lieAlgebra: out, sampleScale: 0.5 });
 }
 
@@ -64,11 +77,38 @@ export function Sp(m: number): Group {
   checkN("Sp(m)", m, 1);
   const n = 2 * m;
   const out: Float64Array[] = [];
-  for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) out.push(unit(n, [[i, j, 1], [m + j, m + i, -1]]));
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < m; j++)
+      out.push(
+        unit(n, [
+          [i, j, 1],
+          [m + j, m + i, -1],
+        ]),
+      );
   for (let i = 0; i < m; i++)
     for (let j = 0; j <= i; j++) {
-      out.push(unit(n, i === j ? [[m + i, j, 1]] : [[m + i, j, 1], [m + j, i, 1]]));
-      out.push(unit(n, i === j ? [[i, m + j, 1]] : [[i, m + j, 1], [j, m + i, 1]]));
+      out.push(
+        unit(
+          n,
+          i === j
+            ? [[m + i, j, 1]]
+            : [
+                [m + i, j, 1],
+                [m + j, i, 1],
+              ],
+        ),
+      );
+      out.push(
+        unit(
+          n,
+          i === j
+            ? [[i, m + j, 1]]
+            : [
+                [i, m + j, 1],
+                [j, m + i, 1],
+              ],
+        ),
+      );
     }
   return makeGroup({ name: `Sp(${m})`, d: n, lieAlgebra: out, sampleScale: 0.5 });
 }
@@ -78,8 +118,21 @@ export const MINKOWSKI = Float64Array.from([1, 0, 0, 0, 0, -1, 0, 0, 0, 0, -1, 0
 
 function lorentzAlgebra(): Float64Array[] {
   const out: Float64Array[] = [];
-  for (let i = 0; i < 3; i++) out.push(unit(4, [[1 + i, 0, 1], [0, 1 + i, 1]])); // boosts K_i
-  for (let i = 1; i < 4; i++) for (let j = 1; j < i; j++) out.push(unit(4, [[i, j, 1], [j, i, -1]])); // rotations
+  for (let i = 0; i < 3; i++)
+    out.push(
+      unit(4, [
+        [1 + i, 0, 1],
+        [0, 1 + i, 1],
+      ]),
+    ); // boosts K_i
+  for (let i = 1; i < 4; i++)
+    for (let j = 1; j < i; j++)
+      out.push(
+        unit(4, [
+          [i, j, 1],
+          [j, i, -1],
+        ]),
+      ); // rotations
   return out;
 }
 const LORENTZ_SCALE = [0.3, 0.3, 0.3, 1, 1, 1];
@@ -94,7 +147,13 @@ export function O13(): Group {
   const tr = eye(4);
   tr[0] = -1;
   const minus = eye(4).map((v) => -v);
-  return makeGroup({ name: "O(1,3)", d: 4, lieAlgebra: lorentzAlgebra(), discreteGenerators: [minus, tr], sampleScale: LORENTZ_SCALE });
+  return makeGroup({
+    name: "O(1,3)",
+    d: 4,
+    lieAlgebra: lorentzAlgebra(),
+    discreteGenerators: [minus, tr],
+    sampleScale: LORENTZ_SCALE,
+  });
 }
 
 /** The full Lorentz group O(1,3) (alias of `O13`). */
@@ -107,15 +166,51 @@ export const Lorentz = O13;
 export function SU(n: number): Group {
   checkN("SU(n)", n, 2);
   const d = 2 * n;
-  const real = (a: [number, number, number][]) => unit(d, a.flatMap(([i, j, v]) => [[i, j, v], [n + i, n + j, v]] as [number, number, number][]));
-  const imag = (b: [number, number, number][]) => unit(d, b.flatMap(([i, j, v]) => [[i, n + j, -v], [n + i, j, v]] as [number, number, number][]));
+  const real = (a: [number, number, number][]) =>
+    unit(
+      d,
+      a.flatMap(
+        ([i, j, v]) =>
+          [
+            [i, j, v],
+            [n + i, n + j, v],
+          ] as [number, number, number][],
+      ),
+    );
+  const imag = (b: [number, number, number][]) =>
+    unit(
+      d,
+      b.flatMap(
+        ([i, j, v]) =>
+          [
+            [i, n + j, -v],
+            [n + i, j, v],
+          ] as [number, number, number][],
+      ),
+    );
   const out: Float64Array[] = [];
   for (let i = 0; i < n; i++)
     for (let j = 0; j < i; j++) {
-      out.push(real([[i, j, 1], [j, i, -1]]));
-      out.push(imag([[i, j, 1], [j, i, 1]]));
+      out.push(
+        real([
+          [i, j, 1],
+          [j, i, -1],
+        ]),
+      );
+      out.push(
+        imag([
+          [i, j, 1],
+          [j, i, 1],
+        ]),
+      );
     }
-  for (let l = 0; l < n - 1; l++) out.push(imag([[l, l, 1], [n - 1, n - 1, -1]]));
+  for (let l = 0; l < n - 1; l++)
+    out.push(
+      imag([
+        [l, l, 1],
+        [n - 1, n - 1, -1],
+      ]),
+    );
   return makeGroup({ name: `SU(${n})`, d, lieAlgebra: out });
 }
 
@@ -123,7 +218,17 @@ export function SU(n: number): Group {
 export function U(n: number): Group {
   checkN("U(n)", n, 1);
   const su = n > 1 ? SU(n) : null;
-  const center = unit(2 * n, Array.from({ length: n }, (_, i) => [[i, n + i, -1], [n + i, i, 1]] as [number, number, number][]).flat());
+  const center = unit(
+    2 * n,
+    Array.from(
+      { length: n },
+      (_, i) =>
+        [
+          [i, n + i, -1],
+          [n + i, i, 1],
+        ] as [number, number, number][],
+    ).flat(),
+  );
   const algebra = su === null ? [center] : [...Array.from({ length: su.D }, (_, k) => su.lieGenerator(k)), center];
   return makeGroup({ name: `U(${n})`, d: 2 * n, lieAlgebra: algebra });
 }
@@ -153,7 +258,8 @@ function rotation2(theta: number): Float64Array {
  */
 export function Z(n: number, form: "permutation" | "rotation" = "permutation"): Group {
   checkN("Z(n)", n, 1);
-  if (form === "rotation") return makeGroup({ name: `C(${n})`, d: 2, discreteGenerators: [rotation2((2 * Math.PI) / n)] });
+  if (form === "rotation")
+    return makeGroup({ name: `C(${n})`, d: 2, discreteGenerators: [rotation2((2 * Math.PI) / n)] });
   return makeGroup({ name: `Z(${n})`, d: n, discreteGenerators: [shift(n)] });
 }
 
@@ -165,7 +271,11 @@ export function C(n: number): Group {
 /** The dihedral group D_n of order 2n on ℝ²: rotation by 2π/n and the reflection diag(−1, 1). */
 export function Dihedral(n: number): Group {
   checkN("Dihedral(n)", n, 1);
-  return makeGroup({ name: `D(${n})`, d: 2, discreteGenerators: [rotation2((2 * Math.PI) / n), Float64Array.of(-1, 0, 0, 1)] });
+  return makeGroup({
+    name: `D(${n})`,
+    d: 2,
+    discreteGenerators: [rotation2((2 * Math.PI) / n), Float64Array.of(-1, 0, 0, 1)],
+  });
 }
 
 /** The permutation group S_n on ℝⁿ (permutation matrices), generated by the transposition (0 1) and the n-cycle. */
@@ -201,7 +311,13 @@ export function directProduct(...groups: Group[]): Group {
     for (let k = 0; k < g.M; k++) disc.push(embed(slice(g.discreteGenerators, k, g.d), g.d, off, d, true));
     off += g.d;
   }
-  return makeGroup({ name: groups.map((g) => g.name).join("×"), d, lieAlgebra: lie, discreteGenerators: disc, sampleScale: scale });
+  return makeGroup({
+    name: groups.map((g) => g.name).join("×"),
+    d,
+    lieAlgebra: lie,
+    discreteGenerators: disc,
+    sampleScale: scale,
+  });
 }
 
 /** Options of `customGroup`: a user (or learned) group from generator matrices. */

@@ -91,7 +91,11 @@ function fnv1a(parts: Float64Array[]): string {
 }
 
 /** Normalises a MatrixList to a flat [K,d,d] stack, validating shapes and finiteness. */
-function toStack(what: string, list: MatrixList | undefined, dHint: number | undefined): { stack: Float64Array; K: number; d: number | undefined } {
+function toStack(
+  what: string,
+  list: MatrixList | undefined,
+  dHint: number | undefined,
+): { stack: Float64Array; K: number; d: number | undefined } {
   if (list === undefined) return { stack: new Float64Array(0), K: 0, d: dHint };
   if (list instanceof Float64Array) {
     if (list.length === 0) return { stack: list, K: 0, d: dHint };
@@ -112,17 +116,20 @@ function toStack(what: string, list: MatrixList | undefined, dHint: number | und
       rows = rowsArr.length;
       cols = rows === 0 ? 0 : rowsArr[0]!.length;
       for (const [ri, r] of rowsArr.entries())
-        if (r.length !== cols) throw new ShapeError(`${what} ${k} is ragged: row ${ri} has ${r.length} entries, row 0 has ${cols}`);
+        if (r.length !== cols)
+          throw new ShapeError(`${what} ${k} is ragged: row ${ri} has ${r.length} entries, row 0 has ${cols}`);
       flat = Float64Array.from(rowsArr.flat());
     } else {
       const arr = m as ArrayLike<number>;
       const side = Math.round(Math.sqrt(arr.length));
-      if (side * side !== arr.length) throw new ShapeError(`${what} ${k} has ${arr.length} entries, which is not a square matrix`);
+      if (side * side !== arr.length)
+        throw new ShapeError(`${what} ${k} has ${arr.length} entries, which is not a square matrix`);
       rows = cols = side;
       flat = Float64Array.from(arr);
     }
     if (d === undefined) d = rows;
-    if (rows !== d || cols !== d) throw new ShapeError(`${what} ${k} has shape ${fmtShape([rows, cols])}, expected ${fmtShape([d, d])}`);
+    if (rows !== d || cols !== d)
+      throw new ShapeError(`${what} ${k} has shape ${fmtShape([rows, cols])}, expected ${fmtShape([d, d])}`);
     mats.push(flat);
   });
   const dd = (d ?? 0) * (d ?? 0);
@@ -144,8 +151,9 @@ function checkFiniteStack(what: string, stack: Float64Array, d: number): void {
 
 function fmtMatrix(g: Float64Array, d: number): string {
   const rows: string[] = [];
-  for (let i = 0; i < d; i++) rows.push("[" + Array.from(g.subarray(i * d, i * d + d), (v) => Number(v.toPrecision(4))).join(", ") + "]");
-  return "[" + rows.join(", ") + "]";
+  for (let i = 0; i < d; i++)
+    rows.push(`[${Array.from(g.subarray(i * d, i * d + d), (v) => Number(v.toPrecision(4))).join(", ")}]`);
+  return `[${rows.join(", ")}]`;
 }
 
 /**
@@ -160,13 +168,16 @@ export function makeGroup(spec: GroupSpec): Group {
   const d = disc.d ?? lie.d;
   if (d === undefined) throw new ConfigError(`group ${name}: no generators, so the dimension d must be given`);
   if (lie.d !== undefined && lie.d !== d)
-    throw new ShapeError(`group ${name}: Lie algebra generators are ${lie.d}×${lie.d} but discrete generators are ${d}×${d}`);
+    throw new ShapeError(
+      `group ${name}: Lie algebra generators are ${lie.d}×${lie.d} but discrete generators are ${d}×${d}`,
+    );
   if (!Number.isInteger(d) || d < 1) throw new ConfigError(`group ${name}: d must be a positive integer, got ${d}`);
   const D = lie.K;
   const M = disc.K;
   const dd = d * d;
   const invs = new Float64Array(M * dd);
-  for (let k = 0; k < M; k++) invs.set(inverse(slice(disc.stack, k, d), d, `${name}: discrete generator ${k} is not invertible`), k * dd);
+  for (let k = 0; k < M; k++)
+    invs.set(inverse(slice(disc.stack, k, d), d, `${name}: discrete generator ${k} is not invertible`), k * dd);
   let isOrthogonal = true;
   for (let k = 0; k < D && isOrthogonal; k++) {
     const A = slice(lie.stack, k, d);
@@ -181,7 +192,8 @@ export function makeGroup(spec: GroupSpec): Group {
   if (spec.sampleScale !== undefined) {
     if (typeof spec.sampleScale === "number") scale.fill(spec.sampleScale);
     else {
-      if (spec.sampleScale.length !== D) throw new ShapeError(`group ${name}: sampleScale has ${spec.sampleScale.length} entries, expected D = ${D}`);
+      if (spec.sampleScale.length !== D)
+        throw new ShapeError(`group ${name}: sampleScale has ${spec.sampleScale.length} entries, expected D = ${D}`);
       scale.set(Array.from(spec.sampleScale));
     }
   }

@@ -21,7 +21,12 @@ export interface PlaneGroup {
 }
 
 type Mat = [number, number, number, number];
-const matMul = (a: Mat, b: Mat): Mat => [a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3], a[2] * b[0] + a[3] * b[2], a[2] * b[1] + a[3] * b[3]];
+const matMul = (a: Mat, b: Mat): Mat => [
+  a[0] * b[0] + a[1] * b[2],
+  a[0] * b[1] + a[1] * b[3],
+  a[2] * b[0] + a[3] * b[2],
+  a[2] * b[1] + a[3] * b[3],
+];
 
 function makePlaneGroup(name: PlaneGroup["name"], flips: number, rots: number): PlaneGroup {
   const R: Mat = [0, -1, 1, 0];

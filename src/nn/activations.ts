@@ -17,7 +17,9 @@ export const ACTIVATIONS: Record<ActivationName, (x: JArray) => JArray> = {
 export function activation(name: ActivationName): (x: JArray) => JArray {
   const f = (ACTIVATIONS as Record<string, ((x: JArray) => JArray) | undefined>)[name];
   if (f === undefined) {
-    throw new TypeError(`unknown activation ${JSON.stringify(name)}; expected one of ${Object.keys(ACTIVATIONS).join(", ")}`);
+    throw new TypeError(
+      `unknown activation ${JSON.stringify(name)}; expected one of ${Object.keys(ACTIVATIONS).join(", ")}`,
+    );
   }
   return f;
 }

@@ -22,7 +22,13 @@ function uniform(key: JArray, shape: number[], bound: number, dtype: FloatDtype)
 }
 
 /** Weight matrix [fanIn, fanOut] drawn with `kind` (consumes `key`). */
-export function initWeight(key: JArray, fanIn: number, fanOut: number, kind: WeightInit = "torch", opts: { gain?: number; dtype?: FloatDtype } = {}): JArray {
+export function initWeight(
+  key: JArray,
+  fanIn: number,
+  fanOut: number,
+  kind: WeightInit = "torch",
+  opts: { gain?: number; dtype?: FloatDtype } = {},
+): JArray {
   const dtype = opts.dtype ?? getFloatDtype();
   const gain = opts.gain ?? 1;
   switch (kind) {
@@ -31,7 +37,14 @@ export function initWeight(key: JArray, fanIn: number, fanOut: number, kind: Wei
     case "glorot":
       return uniform(key, [fanIn, fanOut], gain * Math.sqrt(6 / (fanIn + fanOut)), dtype);
     case "orthogonal": {
-      const out = orthogonalMatrix(random.normal(key, [Math.max(fanIn, fanOut), Math.min(fanIn, fanOut)]).astype(toDType("float64")).dataSync() as Float64Array, fanIn, fanOut);
+      const out = orthogonalMatrix(
+        random
+          .normal(key, [Math.max(fanIn, fanOut), Math.min(fanIn, fanOut)])
+          .astype(toDType("float64"))
+          .dataSync() as Float64Array,
+        fanIn,
+        fanOut,
+      );
       if (gain !== 1) for (let i = 0; i < out.length; i++) out[i]! *= gain;
       return fromHost(out, [fanIn, fanOut], { dtype });
     }
@@ -41,7 +54,13 @@ export function initWeight(key: JArray, fanIn: number, fanOut: number, kind: Wei
 }
 
 /** Bias vector [fanOut] (consumes `key`). */
-export function initBias(key: JArray, fanIn: number, fanOut: number, kind: BiasInit = "torch", dtype: FloatDtype = getFloatDtype()): JArray {
+export function initBias(
+  key: JArray,
+  fanIn: number,
+  fanOut: number,
+  kind: BiasInit = "torch",
+  dtype: FloatDtype = getFloatDtype(),
+): JArray {
   if (kind === "zeros") {
     key.dispose();
     return np.zeros([fanOut], { dtype: toDType(dtype) });

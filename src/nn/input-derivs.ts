@@ -24,7 +24,11 @@ export const STRUCTURED_ACTIVATIONS = ["tanh", "softplus", "silu", "identity"] a
 export type StructuredActivation = (typeof STRUCTURED_ACTIVATIONS)[number];
 
 /** σ(z), σ'(z) and (when `second`) σ''(z); consumes z. */
-export function activationDerivs(name: ActivationName, z: JArray, second: boolean): { h: JArray; d1: JArray; d2: JArray | null } {
+export function activationDerivs(
+  name: ActivationName,
+  z: JArray,
+  second: boolean,
+): { h: JArray; d1: JArray; d2: JArray | null } {
   switch (name) {
     case "tanh": {
       const t = np.tanh(z);
@@ -41,9 +45,7 @@ export function activationDerivs(name: ActivationName, z: JArray, second: boolea
     case "silu": {
       const s = nn.sigmoid(z.ref);
       const oneMinusS = np.subtract(1, s.ref);
-      const d2 = second
-        ? s.ref.mul(oneMinusS.ref).mul(np.add(2, z.ref.mul(np.subtract(1, s.ref.mul(2)))))
-        : null;
+      const d2 = second ? s.ref.mul(oneMinusS.ref).mul(np.add(2, z.ref.mul(np.subtract(1, s.ref.mul(2))))) : null;
       const d1 = s.ref.mul(np.add(1, z.ref.mul(oneMinusS)));
       const h = z.mul(s);
       return { h, d1, d2 };
@@ -76,7 +78,8 @@ function checkScalarMLP(p: MLPParams, x: JArray): void {
     throw new ShapeError(`mlpInputDerivs: expected a scalar-output MLP, got output width ${last?.w.shape[1]}`);
   }
   const d = p.layers[0]!.w.shape[0]!;
-  if (x.ndim !== 2 || x.shape[1] !== d) throw new ShapeError(`mlpInputDerivs: expected x of shape [B, ${d}], got ${fmtShape(x.shape)}`);
+  if (x.ndim !== 2 || x.shape[1] !== d)
+    throw new ShapeError(`mlpInputDerivs: expected x of shape [B, ${d}], got ${fmtShape(x.shape)}`);
 }
 
 /**
@@ -84,7 +87,12 @@ function checkScalarMLP(p: MLPParams, x: JArray): void {
  * scalar-output MLP (params as made by `MLP`, activation `act` between layers, identity
  * output). Consumes `params` and `x`. x: [B, D].
  */
-export function mlpInputDerivs(params: MLPParams, x: JArray, act: ActivationName, cols?: readonly number[]): InputDerivs {
+export function mlpInputDerivs(
+  params: MLPParams,
+  x: JArray,
+  act: ActivationName,
+  cols?: readonly number[],
+): InputDerivs {
   checkScalarMLP(params, x);
   const layers = params.layers;
   const L = layers.length - 1; // hidden layers
@@ -104,7 +112,10 @@ export function mlpInputDerivs(params: MLPParams, x: JArray, act: ActivationName
       } else {
         const prev = ts[l - 1]!;
         const H = prev.shape[1]!;
-        const u = prev.ref.reshape([B, K, H]).mul(d1s[l - 1]!.ref.reshape([B, 1, H])).reshape([B * K, H]);
+        const u = prev.ref
+          .reshape([B, K, H])
+          .mul(d1s[l - 1]!.ref.reshape([B, 1, H]))
+          .reshape([B * K, H]);
         ts.push(np.matmul(u, p.w.ref));
       }
     }
@@ -128,7 +139,9 @@ export function mlpInputDerivs(params: MLPParams, x: JArray, act: ActivationName
   let dDelta: JArray | null = null;
   if (second) {
     const H = d1s[L - 1]!.shape[1]!;
-    dDelta = ts[L - 1]!.ref.reshape([B, K, H]).mul(wOut.ref.mul(d2s[L - 1]!.ref).reshape([B, 1, H])).reshape([B * K, H]);
+    dDelta = ts[L - 1]!.ref.reshape([B, K, H])
+      .mul(wOut.ref.mul(d2s[L - 1]!.ref).reshape([B, 1, H]))
+      .reshape([B * K, H]);
   }
   wOut.dispose();
   for (let l = L - 1; l >= 1; l--) {
@@ -139,7 +152,11 @@ export function mlpInputDerivs(params: MLPParams, x: JArray, act: ActivationName
       const da = np.matmul(dDelta!, wT.ref); // [B*K, H_{l-1}]
       const t3 = ts[l - 1]!.ref.reshape([B, K, H]);
       const term2 = t3.mul(a.ref.mul(d2s[l - 1]!.ref).reshape([B, 1, H]));
-      dDelta = da.reshape([B, K, H]).mul(d1s[l - 1]!.ref.reshape([B, 1, H])).add(term2).reshape([B * K, H]);
+      dDelta = da
+        .reshape([B, K, H])
+        .mul(d1s[l - 1]!.ref.reshape([B, 1, H]))
+        .add(term2)
+        .reshape([B * K, H]);
     }
     wT.dispose();
     delta = a.mul(d1s[l - 1]!.ref);

@@ -84,7 +84,10 @@ export interface MLPOptions extends LinearOptions {
  * Multi-layer perceptron: sizes [in, h1, ..., out], activation between layers.
  * @example const net = MLP([2, 200, 200, 1], { activation: "tanh", init: "orthogonal" });
  */
-export function MLP(sizes: number[], opts: MLPOptions = {}): Module<MLPParams> & { sizes: number[]; activation: ActivationName } {
+export function MLP(
+  sizes: number[],
+  opts: MLPOptions = {},
+): Module<MLPParams> & { sizes: number[]; activation: ActivationName } {
   if (sizes.length < 2) throw new TypeError(`MLP: expected at least [in, out] sizes, got [${sizes.join(", ")}]`);
   const layers = sizes.slice(1).map((out, i) => Linear(sizes[i]!, out, opts));
   const actName = opts.activation ?? "tanh";

@@ -42,6 +42,8 @@ export interface RepModule<P extends Params = Params> extends Module<P> {
 }
 
 /** `applyT` for a layer that only has `apply`: transposes in and out (correct, not fast). */
-export function featureMajorByTranspose<P extends Params>(apply: (params: P, x: JArray) => JArray): (params: P, xT: JArray) => JArray {
+export function featureMajorByTranspose<P extends Params>(
+  apply: (params: P, x: JArray) => JArray,
+): (params: P, xT: JArray) => JArray {
   return (params, xT) => apply(params, xT.transpose([1, 0])).transpose([1, 0]);
 }

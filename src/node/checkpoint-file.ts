@@ -6,7 +6,13 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { CheckpointError } from "../core/errors.js";
 import type { Array as JArray } from "../jax.js";
-import { decodeCheckpoint, decodeSafetensors, encodeCheckpoint, type CheckpointState, type CheckpointTemplate } from "../train/checkpoint.js";
+import {
+  decodeCheckpoint,
+  decodeSafetensors,
+  encodeCheckpoint,
+  type CheckpointState,
+  type CheckpointTemplate,
+} from "../train/checkpoint.js";
 
 /**
  * Writes `state` to `file` atomically: encode fully in memory, write `file.tmp-<pid>-<rand>`,
@@ -42,7 +48,9 @@ async function readBytes(file: string): Promise<Uint8Array> {
     return new Uint8Array(await fs.readFile(file));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new CheckpointError(code === "ENOENT" ? `no checkpoint at ${file}` : `cannot read checkpoint ${file}: ${(e as Error).message}`);
+    throw new CheckpointError(
+      code === "ENOENT" ? `no checkpoint at ${file}` : `cannot read checkpoint ${file}: ${(e as Error).message}`,
+    );
   }
 }
 
@@ -67,7 +75,9 @@ export async function loadCheckpoint(file: string, template?: CheckpointTemplate
 }
 
 /** Reads any safetensors file (e.g. written by PyTorch) into named arrays and its metadata strings. */
-export async function loadSafetensors(file: string): Promise<{ tensors: Record<string, JArray>; metadata: Record<string, string> }> {
+export async function loadSafetensors(
+  file: string,
+): Promise<{ tensors: Record<string, JArray>; metadata: Record<string, string> }> {
   const bytes = await readBytes(file);
   return naming(file, () => decodeSafetensors(bytes));
 }

@@ -23,27 +23,41 @@ export function parseNumericCsv(text: string, where = "CSV"): NumericTable {
   } catch (e) {
     throw new ConfigError(`${where}: not valid CSV (${(e as Error).message})`);
   }
-  if (records.length === 0) throw new ConfigError(`${where}: the file is empty; expected a header row of column names, then rows of numbers`);
+  if (records.length === 0)
+    throw new ConfigError(`${where}: the file is empty; expected a header row of column names, then rows of numbers`);
   const header = records[0]!;
   if (header.every((h) => h !== "" && Number.isFinite(Number(h)))) {
-    throw new ConfigError(`${where}: line 1 is all numbers (${header.slice(0, 4).join(", ")}…): a header row of column names is missing`);
+    throw new ConfigError(
+      `${where}: line 1 is all numbers (${header.slice(0, 4).join(", ")}…): a header row of column names is missing`,
+    );
   }
   header.forEach((h, j) => {
     if (h === "") throw new ConfigError(`${where}: column ${j + 1} of the header row has no name`);
   });
   const dup = header.find((h, j) => header.indexOf(h) !== j);
-  if (dup !== undefined) throw new ConfigError(`${where}: column name ${JSON.stringify(dup)} appears twice in the header`);
+  if (dup !== undefined)
+    throw new ConfigError(`${where}: column name ${JSON.stringify(dup)} appears twice in the header`);
   const rows = records.length - 1;
   const values = new Float64Array(rows * header.length);
   for (let r = 0; r < rows; r++) {
     const rec = records[r + 1]!;
     const line = r + 2;
-    if (rec.length !== header.length) throw new ConfigError(`${where}: line ${line} has ${rec.length} fields, the header has ${header.length} (ragged rows)`);
+    if (rec.length !== header.length)
+      throw new ConfigError(
+        `${where}: line ${line} has ${rec.length} fields, the header has ${header.length} (ragged rows)`,
+      );
     rec.forEach((cell, j) => {
       const v = cell === "" ? NaN : Number(cell);
       if (!Number.isFinite(v)) {
-        const what = cell === "" ? "is empty" : /^[+-]?(nan|inf(inity)?)$/i.test(cell) ? `is ${cell}` : `is ${JSON.stringify(cell)}, not a number`;
-        throw new ConfigError(`${where}: line ${line}, column ${JSON.stringify(header[j])} ${what}; every cell must be a finite number`);
+        const what =
+          cell === ""
+            ? "is empty"
+            : /^[+-]?(nan|inf(inity)?)$/i.test(cell)
+              ? `is ${cell}`
+              : `is ${JSON.stringify(cell)}, not a number`;
+        throw new ConfigError(
+          `${where}: line ${line}, column ${JSON.stringify(header[j])} ${what}; every cell must be a finite number`,
+        );
       }
       values[r * header.length + j] = v;
     });
@@ -67,10 +81,12 @@ export function readNumericCsv(file: string): NumericTable {
 export function selectColumns(t: NumericTable, names: readonly string[], where = "CSV"): Float64Array {
   const idx = names.map((n) => {
     const i = t.columns.indexOf(n);
-    if (i < 0) throw new ConfigError(`${where}: no column ${JSON.stringify(n)}; the columns are ${t.columns.join(", ")}`);
+    if (i < 0)
+      throw new ConfigError(`${where}: no column ${JSON.stringify(n)}; the columns are ${t.columns.join(", ")}`);
     return i;
   });
   const out = new Float64Array(t.rows * names.length);
-  for (let r = 0; r < t.rows; r++) idx.forEach((c, j) => (out[r * names.length + j] = t.values[r * t.columns.length + c]!));
+  for (let r = 0; r < t.rows; r++)
+    idx.forEach((c, j) => (out[r * names.length + j] = t.values[r * t.columns.length + c]!));
   return out;
 }

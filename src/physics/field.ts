@@ -16,5 +16,6 @@ export class IntegrationError extends NoetherError {}
 
 /** Throws a ConfigError unless x is a batch of states [B, D]. */
 export function checkState(what: string, x: JArray): void {
-  if (x.shape.length !== 2) throw new ConfigError(`${what}: expected a batch of states [B, D], got shape [${x.shape.join(", ")}]`);
+  if (x.shape.length !== 2)
+    throw new ConfigError(`${what}: expected a batch of states [B, D], got shape [${x.shape.join(", ")}]`);
 }

@@ -27,7 +27,9 @@ export type ScalarFn<P> = (params: P, x: JArray) => JArray;
 function halfDim(x: JArray, who: string): number {
   const d = x.shape[1];
   if (x.ndim !== 2 || d === undefined || d % 2 !== 0) {
-    throw new ShapeError(`${who}: expected states of shape [B, 2n] (positions then momenta/velocities), got ${fmtShape(x.shape)}`);
+    throw new ShapeError(
+      `${who}: expected states of shape [B, 2n] (positions then momenta/velocities), got ${fmtShape(x.shape)}`,
+    );
   }
   return d / 2;
 }
@@ -139,7 +141,6 @@ export interface LagrangianOptions {
    */
   inputScale?: readonly number[];
 }
-
 
 /** Lagrangian field by nested autodiff (forward-over-reverse) for any scalar network L(params, x). */
 export function lagrangianField<P extends JsTree<JArray>>(L: ScalarFn<P>, opts: LagrangianOptions = {}): ParamField<P> {

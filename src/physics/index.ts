@@ -34,7 +34,16 @@ export {
   type HostField,
   type StepLoopOptions,
 } from "./integrators.js";
-export { bindField, energyOf, rollout, trajectoryOf, type BoundField, type FieldWithParams, type Rollout, type RolloutOptions } from "./rollout.js";
+export {
+  bindField,
+  energyOf,
+  rollout,
+  trajectoryOf,
+  type BoundField,
+  type FieldWithParams,
+  type Rollout,
+  type RolloutOptions,
+} from "./rollout.js";
 export {
   TWO_BODY_LAYOUT,
   doublePendulum,

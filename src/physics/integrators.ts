@@ -20,7 +20,14 @@ import { checkState, type Field, type HostField } from "./field.js";
 import type { SeparableSplit } from "./systems.js";
 
 export { IntegrationError, type Field, type HostField } from "./field.js";
-export { dopri5, dopri5Host, type Dopri5HostResult, type Dopri5Options, type Dopri5Result, type Dopri5Stats } from "./dopri5.js";
+export {
+  dopri5,
+  dopri5Host,
+  type Dopri5HostResult,
+  type Dopri5Options,
+  type Dopri5Result,
+  type Dopri5Stats,
+} from "./dopri5.js";
 
 /** Options of the fixed-step jax-js loops. */
 export interface StepLoopOptions {
@@ -29,11 +36,13 @@ export interface StepLoopOptions {
 }
 
 function checkDt(what: string, dt: number): void {
-  if (!Number.isFinite(dt) || dt === 0) throw new ConfigError(`${what}: dt must be a finite non-zero number, got ${dt}`);
+  if (!Number.isFinite(dt) || dt === 0)
+    throw new ConfigError(`${what}: dt must be a finite non-zero number, got ${dt}`);
 }
 
 function checkSteps(what: string, steps: number): void {
-  if (!Number.isInteger(steps) || steps < 0) throw new ConfigError(`${what}: steps must be a non-negative integer, got ${steps}`);
+  if (!Number.isInteger(steps) || steps < 0)
+    throw new ConfigError(`${what}: steps must be a non-negative integer, got ${steps}`);
 }
 
 /** Materialises a concrete array so lazy graphs stay short (no-op for grad/jit tracers). */
@@ -43,7 +52,8 @@ function realise(x: JArray): void {
 
 function syncer(opts: StepLoopOptions | undefined): (i: number, xs: JArray[]) => void {
   const every = opts?.syncEvery ?? 1;
-  if (!Number.isInteger(every) || every < 0) throw new ConfigError(`syncEvery must be a non-negative integer, got ${every}`);
+  if (!Number.isInteger(every) || every < 0)
+    throw new ConfigError(`syncEvery must be a non-negative integer, got ${every}`);
   return (i, xs) => {
     if (every > 0 && (i + 1) % every === 0) for (const x of xs) realise(x);
   };
@@ -59,7 +69,12 @@ export function rk4Step(field: Field, x: JArray, dt: number): JArray {
   const k2 = field(x.ref.add(k1.ref.mul(dt / 2)));
   const k3 = field(x.ref.add(k2.ref.mul(dt / 2)));
   const k4 = field(x.ref.add(k3.ref.mul(dt)));
-  return x.add(k1.add(k2.add(k3).mul(2)).add(k4).mul(dt / 6));
+  return x.add(
+    k1
+      .add(k2.add(k3).mul(2))
+      .add(k4)
+      .mul(dt / 6),
+  );
 }
 
 /** RK4 for `steps` steps of size dt: x0 [B, D] → x(t0 + steps·dt) [B, D] (consumes x0). Global error O(dt⁴). */
@@ -147,7 +162,13 @@ export function leapfrog(split: SeparableSplit, x0: JArray, dt: number, steps: n
 }
 
 /** Störmer–Verlet keeping every state: x0 [B, 2n] → steps + 1 arrays [B, 2n] (x0 first; consumes x0). */
-export function leapfrogTrajectory(split: SeparableSplit, x0: JArray, dt: number, steps: number, opts?: StepLoopOptions): JArray[] {
+export function leapfrogTrajectory(
+  split: SeparableSplit,
+  x0: JArray,
+  dt: number,
+  steps: number,
+  opts?: StepLoopOptions,
+): JArray[] {
   checkDt("leapfrogTrajectory", dt);
   checkSteps("leapfrogTrajectory", steps);
   const sync = syncer(opts);
@@ -175,7 +196,10 @@ export function rk4Host(f: HostField, y0: ArrayLike<number>, dt: number, steps: 
   const out = new Float64Array((steps + 1) * D);
   out.set(Float64Array.from(y0), 0);
   const y = Float64Array.from(y0);
-  const k1 = new Float64Array(D), k2 = new Float64Array(D), k3 = new Float64Array(D), k4 = new Float64Array(D);
+  const k1 = new Float64Array(D),
+    k2 = new Float64Array(D),
+    k3 = new Float64Array(D),
+    k4 = new Float64Array(D);
   const tmp = new Float64Array(D);
   for (let s = 0; s < steps; s++) {
     const t = t0 + s * dt;

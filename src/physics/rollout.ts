@@ -66,7 +66,11 @@ function nonFinite(B: number, D: number, step: number, t: number, i: number, v: 
  * @example rollout(bindField(net, params, { jit: true }).field, x0, { dt: 0.1, steps: 100, method: "rk4" }).states
  * @example rollout({ field: lnnField, params }, x0, { dt: 0.01, steps: 150, substeps: 10, method: "rk4", onNonFinite: "record" })
  */
-export function rollout<P extends JsTree<JArray>>(f: Field | FieldWithParams<P>, x0: JArray, opts: RolloutOptions): Rollout {
+export function rollout<P extends JsTree<JArray>>(
+  f: Field | FieldWithParams<P>,
+  x0: JArray,
+  opts: RolloutOptions,
+): Rollout {
   const { dt, steps, method } = opts;
   const substeps = opts.substeps ?? 1;
   const record = opts.onNonFinite === "record";
@@ -76,10 +80,14 @@ export function rollout<P extends JsTree<JArray>>(f: Field | FieldWithParams<P>,
   };
   if (!Number.isFinite(dt) || dt === 0) fail(`rollout: dt must be a finite non-zero number, got ${dt}`);
   if (!Number.isInteger(steps) || steps < 0) fail(`rollout: steps must be a non-negative integer, got ${steps}`);
-  if (!Number.isInteger(substeps) || substeps < 1) fail(`rollout: substeps must be a positive integer, got ${substeps}`);
-  if (method !== "rk4" && method !== "dopri5") fail(`rollout: method must be "rk4" or "dopri5", got ${JSON.stringify(method)}`);
-  if (opts.onNonFinite !== undefined && opts.onNonFinite !== "throw" && !record) fail(`rollout: onNonFinite must be "throw" or "record", got ${JSON.stringify(opts.onNonFinite)}`);
-  if (typeof f !== "function" && method !== "rk4") fail(`rollout: a field with params runs "rk4" only, got ${JSON.stringify(method)}`);
+  if (!Number.isInteger(substeps) || substeps < 1)
+    fail(`rollout: substeps must be a positive integer, got ${substeps}`);
+  if (method !== "rk4" && method !== "dopri5")
+    fail(`rollout: method must be "rk4" or "dopri5", got ${JSON.stringify(method)}`);
+  if (opts.onNonFinite !== undefined && opts.onNonFinite !== "throw" && !record)
+    fail(`rollout: onNonFinite must be "throw" or "record", got ${JSON.stringify(opts.onNonFinite)}`);
+  if (typeof f !== "function" && method !== "rk4")
+    fail(`rollout: a field with params runs "rk4" only, got ${JSON.stringify(method)}`);
   try {
     checkShape("rollout: x0", x0.shape, [-1, -1]);
   } catch (e) {
@@ -147,7 +155,11 @@ export function rollout<P extends JsTree<JArray>>(f: Field | FieldWithParams<P>,
     return { states: out, t, divergedAt };
   }
   if (dt < 0) fail(`rollout: method "dopri5" needs dt > 0, got ${dt}`);
-  const r = dopri5(f as Field, x0, steps * dt, { rtol: opts.rtol ?? tol, atol: opts.atol ?? tol, tEval: Array.from(t) });
+  const r = dopri5(f as Field, x0, steps * dt, {
+    rtol: opts.rtol ?? tol,
+    atol: opts.atol ?? tol,
+    tEval: Array.from(t),
+  });
   let live = true;
   r.y.forEach((y, k) => {
     const data = y.dataSync() as ArrayLike<number>;
@@ -161,10 +173,18 @@ export function rollout<P extends JsTree<JArray>>(f: Field | FieldWithParams<P>,
  * host energy (float64). With `invalid: "nan"`, a non-finite state or one outside the system's
  * domain (energyHost throws, e.g. a relativistic speed ≥ c) gets NaN instead of an error.
  */
-export function energyOf(system: PhysicalSystem, states: ArrayLike<number>, B: number, T: number, opts: { invalid?: "throw" | "nan" } = {}): Float64Array {
+export function energyOf(
+  system: PhysicalSystem,
+  states: ArrayLike<number>,
+  B: number,
+  T: number,
+  opts: { invalid?: "throw" | "nan" } = {},
+): Float64Array {
   const D = system.dim;
   if (states.length !== B * T * D) {
-    throw new ConfigError(`energyOf(${system.name}): expected B·T·D = ${B}·${T}·${D} = ${B * T * D} values, got ${states.length}`);
+    throw new ConfigError(
+      `energyOf(${system.name}): expected B·T·D = ${B}·${T}·${D} = ${B * T * D} values, got ${states.length}`,
+    );
   }
   const nan = opts.invalid === "nan";
   const e = new Float64Array(B * T);
@@ -193,7 +213,11 @@ export interface BoundField {
  * Binds params (consumed, held until dispose) to a `(params, x) → dx/dt` field; with
  * `jit: true` each evaluation is one compiled call (retraced per batch shape).
  */
-export function bindField<P extends JsTree<JArray>>(f: (params: P, x: JArray) => JArray, params: P, opts: { jit?: boolean } = {}): BoundField {
+export function bindField<P extends JsTree<JArray>>(
+  f: (params: P, x: JArray) => JArray,
+  params: P,
+  opts: { jit?: boolean } = {},
+): BoundField {
   let disposed = false;
   const guard = () => {
     if (disposed) throw new ConfigError("bindField: the field was disposed");

@@ -12,13 +12,24 @@ export interface HeatmapPanel {
 }
 
 /** The vega-lite spec of `matrixHeatmaps`. */
-export function matrixHeatmapsSpec(panels: readonly HeatmapPanel[], o: { title?: string; cell?: number } = {}): TopLevelSpec {
+export function matrixHeatmapsSpec(
+  panels: readonly HeatmapPanel[],
+  o: { title?: string; cell?: number } = {},
+): TopLevelSpec {
   const cell = o.cell ?? 22;
   let max = 0;
-  for (const p of panels) for (const r of p.matrix) for (const v of r) if (Number.isFinite(v)) max = Math.max(max, Math.abs(v));
+  for (const p of panels)
+    for (const r of p.matrix) for (const v of r) if (Number.isFinite(v)) max = Math.max(max, Math.abs(v));
   max = max || 1;
   const values = panels.flatMap((p, k) =>
-    p.matrix.flatMap((r, i) => r.map((v, j) => ({ panel: `${String(k).padStart(3, "0")} ${p.title}`, row: i, col: j, value: Number.isFinite(v) ? v : 0 }))),
+    p.matrix.flatMap((r, i) =>
+      r.map((v, j) => ({
+        panel: `${String(k).padStart(3, "0")} ${p.title}`,
+        row: i,
+        col: j,
+        value: Number.isFinite(v) ? v : 0,
+      })),
+    ),
   );
   const rows = Math.max(1, ...panels.map((p) => p.matrix.length));
   const cols = Math.max(1, ...panels.map((p) => p.matrix[0]?.length ?? 0));
@@ -27,7 +38,12 @@ export function matrixHeatmapsSpec(panels: readonly HeatmapPanel[], o: { title?:
     ...(o.title !== undefined ? { title: o.title } : {}),
     background: "white",
     data: { values },
-    facet: { field: "panel", type: "nominal", title: null, header: { labelExpr: "slice(datum.label, 4)", labelFontSize: 11 } },
+    facet: {
+      field: "panel",
+      type: "nominal",
+      title: null,
+      header: { labelExpr: "slice(datum.label, 4)", labelFontSize: 11 },
+    },
     columns: Math.min(panels.length, 6),
     spec: {
       width: cols * cell,
@@ -36,13 +52,21 @@ export function matrixHeatmapsSpec(panels: readonly HeatmapPanel[], o: { title?:
       encoding: {
         x: { field: "col", type: "ordinal", title: null, axis: null },
         y: { field: "row", type: "ordinal", title: null, axis: null },
-        color: { field: "value", type: "quantitative", title: "entry", scale: { scheme: "redblue", domain: [-max, max], reverse: true } },
+        color: {
+          field: "value",
+          type: "quantitative",
+          title: "entry",
+          scale: { scheme: "redblue", domain: [-max, max], reverse: true },
+        },
       },
     },
   } as TopLevelSpec;
 }
 
 /** SVG of the matrices as heat maps, one panel each. */
-export function matrixHeatmaps(panels: readonly HeatmapPanel[], o: { title?: string; cell?: number } = {}): Promise<string> {
+export function matrixHeatmaps(
+  panels: readonly HeatmapPanel[],
+  o: { title?: string; cell?: number } = {},
+): Promise<string> {
   return renderSvg(matrixHeatmapsSpec(panels, o));
 }

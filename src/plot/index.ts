@@ -98,14 +98,38 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 
 /** The vega-lite spec of a multi-series line plot (see `linePlot`). */
 export function linePlotSpec(o: PlotOptions): TopLevelSpec {
-  const dashLegend = o.dashLegend ? { title: null, symbolType: "stroke", symbolStrokeColor: "#555", symbolStrokeWidth: 1.75, symbolSize: 300, labelExpr: `datum.value ? ${JSON.stringify(o.dashLegend[1])} : ${JSON.stringify(o.dashLegend[0])}` } : null;
+  const dashLegend = o.dashLegend
+    ? {
+        title: null,
+        symbolType: "stroke",
+        symbolStrokeColor: "#555",
+        symbolStrokeWidth: 1.75,
+        symbolSize: 300,
+        labelExpr: `datum.value ? ${JSON.stringify(o.dashLegend[1])} : ${JSON.stringify(o.dashLegend[0])}`,
+      }
+    : null;
   return {
     ...frame(o),
     data: { values: rows(o.series, o.logX ?? false, o.logY ?? false) },
     mark: { type: "line", strokeWidth: 1.75 },
     encoding: {
       ...encoding(o, o.series),
-      ...(o.series.some((s) => s.dashed) ? { strokeDash: { field: "dashed", type: "nominal", legend: dashLegend, scale: { domain: [false, true], range: [[1, 0], [5, 3]] } } } : {}),
+      ...(o.series.some((s) => s.dashed)
+        ? {
+            strokeDash: {
+              field: "dashed",
+              type: "nominal",
+              legend: dashLegend,
+              scale: {
+                domain: [false, true],
+                range: [
+                  [1, 0],
+                  [5, 3],
+                ],
+              },
+            },
+          }
+        : {}),
     },
   } as TopLevelSpec;
 }
@@ -123,7 +147,11 @@ export function scatterPlotSpec(o: ScatterPlotOptions): TopLevelSpec {
   const enc = encoding(o, [...lines, ...o.series]);
   const layers: unknown[] = [];
   if (lines.length > 0) {
-    layers.push({ data: { values: rows(lines, logX, logY) }, mark: { type: "line", strokeWidth: 1.75 }, encoding: enc });
+    layers.push({
+      data: { values: rows(lines, logX, logY) },
+      mark: { type: "line", strokeWidth: 1.75 },
+      encoding: enc,
+    });
   }
   layers.push({
     data: { values: rows(o.series, logX, logY) },
@@ -167,5 +195,11 @@ export async function lossCurvePlot(o: {
       { name: label(c.name, o.valName ?? "validation"), x, y: c.history.map((h) => h.valLoss ?? Number.NaN) },
     ];
   });
-  return linePlot({ title: o.title, series, xLabel: o.stepsPerEpoch !== undefined ? "step" : "epoch", yLabel: o.yLabel, logY: o.logY ?? true });
+  return linePlot({
+    title: o.title,
+    series,
+    xLabel: o.stepsPerEpoch !== undefined ? "step" : "epoch",
+    yLabel: o.yLabel,
+    logY: o.logY ?? true,
+  });
 }

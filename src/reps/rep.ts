@@ -10,7 +10,16 @@
 import { ConfigError } from "../core/errors.js";
 import type { Group } from "../groups/group.js";
 import { inverse } from "../core/matrix.js";
-import { BlockDiagOp, DenseOp, KronOp, KronSumOp, ScaledIdentityOp, ScaledTransposeOp, toDense, type LinOp } from "./linop.js";
+import {
+  BlockDiagOp,
+  DenseOp,
+  KronOp,
+  KronSumOp,
+  ScaledIdentityOp,
+  ScaledTransposeOp,
+  toDense,
+  type LinOp,
+} from "./linop.js";
 
 /** A representation of `G` on ℝ^size. Immutable; compare with `key`. */
 export abstract class Rep {
@@ -78,7 +87,8 @@ export class TrivialRep extends Rep {
     readonly size = 1,
   ) {
     super();
-    if (!Number.isInteger(size) || size < 1) throw new ConfigError(`TrivialRep: size must be an integer ≥ 1, got ${size}`);
+    if (!Number.isInteger(size) || size < 1)
+      throw new ConfigError(`TrivialRep: size must be an integer ≥ 1, got ${size}`);
     this.structure = size === 1 ? "1" : `1^${size}`;
   }
   rhoOp(): LinOp {
@@ -219,7 +229,8 @@ function sameGroup(what: string, reps: readonly Rep[]): void {
   if (reps.length === 0) throw new ConfigError(`${what}: expected at least one representation`);
   const k = reps[0]!.G.key;
   for (const r of reps)
-    if (r.G.key !== k) throw new ConfigError(`${what}: representations of different groups (${reps[0]!.G.name} and ${r.G.name})`);
+    if (r.G.key !== k)
+      throw new ConfigError(`${what}: representations of different groups (${reps[0]!.G.name} and ${r.G.name})`);
 }
 
 /** A ⊕ B ⊕ … (nested sums flattened, one summand returned as is). */
@@ -232,7 +243,9 @@ export function directSum(...reps: Rep[]): Rep {
 /** A ⊗ B ⊗ … (nested products flattened, scalar factors dropped). */
 export function tensorProduct(...reps: Rep[]): Rep {
   sameGroup("tensorProduct", reps);
-  const flat = reps.flatMap((r) => (r instanceof TensorRep ? r.factors : [r])).filter((r) => !(r instanceof TrivialRep && r.size === 1));
+  const flat = reps
+    .flatMap((r) => (r instanceof TensorRep ? r.factors : [r]))
+    .filter((r) => !(r instanceof TrivialRep && r.size === 1));
   if (flat.length === 0) return new TrivialRep(reps[0]!.G, 1);
   return flat.length === 1 ? flat[0]! : new TensorRep(flat);
 }
@@ -262,10 +275,16 @@ export function T(p: number, q: number, G: Group): Rep {
 /** A user-defined representation from ρ and dρ functions (see CustomRep). Finite groups may pass `drho` = undefined. */
 export function customRep(
   G: Group,
-  opts: { name: string; size: number; rho: (g: Float64Array) => Float64Array; drho?: (A: Float64Array) => Float64Array },
+  opts: {
+    name: string;
+    size: number;
+    rho: (g: Float64Array) => Float64Array;
+    drho?: (A: Float64Array) => Float64Array;
+  },
 ): Rep {
   const n = opts.size;
-  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`customRep ${opts.name}: size must be an integer ≥ 1, got ${n}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ConfigError(`customRep ${opts.name}: size must be an integer ≥ 1, got ${n}`);
   if (opts.drho === undefined && G.D > 0)
     throw new ConfigError(`customRep ${opts.name}: ${G.name} has a Lie algebra (D = ${G.D}), so drho must be given`);
   return new CustomRep(G, n, opts.name, opts.rho, opts.drho ?? (() => new Float64Array(n * n)));

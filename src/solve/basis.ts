@@ -150,13 +150,20 @@ export function invariantSubspace(R: Rep, opts: SolveOptions = {}): InvariantSub
   // Canonical factor order: A⊗B and B⊗A have the same invariants up to an axis permutation,
   // so solve the sorted product once and permute the rows of its basis.
   if (R instanceof TensorRep) {
-    const order = R.factors.map((f, i) => ({ f, i })).sort((a, b) => (a.f.structure < b.f.structure ? -1 : a.f.structure > b.f.structure ? 1 : a.i - b.i));
+    const order = R.factors
+      .map((f, i) => ({ f, i }))
+      .sort((a, b) => (a.f.structure < b.f.structure ? -1 : a.f.structure > b.f.structure ? 1 : a.i - b.i));
     if (order.some((o, j) => o.i !== j)) {
       const canon = invariantSubspace(new TensorRep(order.map((o) => o.f)), opts);
       const out: InvariantSubspace = {
         ...canon,
         rep: R,
-        basis: permuteRows(canon.basis, canon.rank, R.factors.map((f) => f.size), order.map((o) => o.i)),
+        basis: permuteRows(
+          canon.basis,
+          canon.rank,
+          R.factors.map((f) => f.size),
+          order.map((o) => o.i),
+        ),
         ms: performance.now() - t0,
       };
       invariantCache.set(R.key, out);
@@ -173,7 +180,8 @@ export function invariantSubspace(R: Rep, opts: SolveOptions = {}): InvariantSub
     // 400 dimensions, the spectral iterative solver above (pivoted Cholesky's diagonal threshold
     // admits spurious maps there: measured on a learned A·SO(3)·A⁻¹, 623 maps instead of 325).
     const denseMax = R.G.approximate ? 400 : (opts.denseMaxSize ?? 1200);
-    const method = opts.method === undefined || opts.method === "auto" ? (n <= denseMax ? "dense" : "iterative") : opts.method;
+    const method =
+      opts.method === undefined || opts.method === "auto" ? (n <= denseMax ? "dense" : "iterative") : opts.method;
     let q: Float64Array;
     let r: number;
     if (method === "dense" && R.G.approximate) {
@@ -263,7 +271,9 @@ export interface EquivariantBasis {
  */
 export function equivariantBasis(repIn: Rep, repOut: Rep, opts: SolveOptions = {}): EquivariantBasis {
   if (repIn.G.key !== repOut.G.key)
-    throw new ConfigError(`equivariantBasis: repIn is a representation of ${repIn.G.name} but repOut of ${repOut.G.name}`);
+    throw new ConfigError(
+      `equivariantBasis: repIn is a representation of ${repIn.G.name} but repOut of ${repOut.G.name}`,
+    );
   const cacheKey = `${repIn.key}→${repOut.key}`;
   const hit = basisCache.get(cacheKey);
   if (hit !== undefined) return hit;
@@ -304,7 +314,8 @@ function makeBasis(repIn: Rep, repOut: Rep, blocks: HomBlock[], rank: number, ms
   const nOut = repOut.size;
   const nIn = repIn.size;
   const expand = (c: ArrayLike<number>): Float64Array => {
-    if (c.length !== rank) throw new ShapeError(`EquivariantBasis.expand: expected ${rank} coefficients, got ${c.length}`);
+    if (c.length !== rank)
+      throw new ShapeError(`EquivariantBasis.expand: expected ${rank} coefficients, got ${c.length}`);
     const W = new Float64Array(nOut * nIn);
     for (const b of blocks) {
       const no = b.outRep.size;
@@ -327,7 +338,10 @@ function makeBasis(repIn: Rep, repOut: Rep, blocks: HomBlock[], rank: number, ms
     return W;
   };
   const coefficients = (w: ArrayLike<number>): Float64Array => {
-    if (w.length !== nOut * nIn) throw new ShapeError(`EquivariantBasis.coefficients: expected W of shape ${fmtShape([nOut, nIn])} (${nOut * nIn} numbers), got ${w.length}`);
+    if (w.length !== nOut * nIn)
+      throw new ShapeError(
+        `EquivariantBasis.coefficients: expected W of shape ${fmtShape([nOut, nIn])} (${nOut * nIn} numbers), got ${w.length}`,
+      );
     const c = new Float64Array(rank);
     for (const b of blocks) {
       const no = b.outRep.size;
@@ -361,7 +375,8 @@ function makeBasis(repIn: Rep, repOut: Rep, blocks: HomBlock[], rank: number, ms
     project: (w) => expand(coefficients(w)),
     toDense() {
       const N = nOut * nIn;
-      if (N * rank > 5e7) throw new ConfigError(`EquivariantBasis.toDense: [${N}, ${rank}] is too large; use blocks, expand or project`);
+      if (N * rank > 5e7)
+        throw new ConfigError(`EquivariantBasis.toDense: [${N}, ${rank}] is too large; use blocks, expand or project`);
       const Q = new Float64Array(N * rank);
       const e = new Float64Array(rank);
       for (let k = 0; k < rank; k++) {
@@ -401,4 +416,3 @@ export function equivariantProjector(
     },
   };
 }
-

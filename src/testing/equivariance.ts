@@ -75,7 +75,10 @@ function diffNorm(a: Float64Array, b: Float64Array): number {
  * so that elements near the identity (which move nothing and would pass any f) cannot pass
  * trivially; elements that move the input by < 1e-6 relative are skipped and counted.
  */
-export async function equivarianceError<G>(f: (x: JArray) => JArray, opts: EquivarianceOptions<G>): Promise<EquivarianceReport> {
+export async function equivarianceError<G>(
+  f: (x: JArray) => JArray,
+  opts: EquivarianceOptions<G>,
+): Promise<EquivarianceReport> {
   const dtype = opts.dtype ?? "float64";
   const device = opts.device ?? "cpu";
   const tol = opts.tol ?? (dtype === "float64" ? 1e-9 : 1e-4);
@@ -113,7 +116,9 @@ export async function equivarianceError<G>(f: (x: JArray) => JArray, opts: Equiv
       const fgx = toFloat64(f(fromHost(gx, shape, { dtype, device })));
       const gfx = toFloat64(opts.actOut(g, fromHost(fxHost, yShape, { dtype, device })));
       if (fgx.length !== gfx.length) {
-        throw new NoetherError(`equivarianceError: f(g·x) has ${fgx.length} entries but g·f(x) has ${gfx.length}; check actOut`);
+        throw new NoetherError(
+          `equivarianceError: f(g·x) has ${fgx.length} entries but g·f(x) has ${gfx.length}; check actOut`,
+        );
       }
       const scale = frob(gfx);
       const raw = diffNorm(fgx, gfx) / (scale === 0 ? 1 : scale);
@@ -125,7 +130,9 @@ export async function equivarianceError<G>(f: (x: JArray) => JArray, opts: Equiv
       }
     }
     if (errors.length === 0) {
-      throw new NoetherError(`equivarianceError: no element of ${group.name} moved the input; the check would be vacuous`);
+      throw new NoetherError(
+        `equivarianceError: no element of ${group.name} moved the input; the check would be vacuous`,
+      );
     }
     return { group: group.name, maxError, worst, errors, skipped, tol, dtype, device };
   });
@@ -149,7 +156,10 @@ export class EquivarianceError extends NoetherError {
  * await assertEquivariant((x) => model.apply(tree.ref(p64), x), {
  *   group: SO2, actIn: rotatePoints, actOut: rotatePoints, input: ({ dtype }) => points(dtype) });
  */
-export async function assertEquivariant<G>(f: (x: JArray) => JArray, opts: EquivarianceOptions<G>): Promise<EquivarianceReport> {
+export async function assertEquivariant<G>(
+  f: (x: JArray) => JArray,
+  opts: EquivarianceOptions<G>,
+): Promise<EquivarianceReport> {
   const report = await equivarianceError(f, opts);
   if (!(report.maxError <= report.tol)) throw new EquivarianceError(report);
   return report;
@@ -177,12 +187,17 @@ export interface RepEquivarianceOptions<P> {
  * A plain (non-Rep) model can be checked the same way by wrapping it as a RepModule — the
  * negative control every equivariance test keeps beside the positive one.
  */
-export async function repEquivarianceError<P extends Params>(module: RepModule<P>, opts: RepEquivarianceOptions<P> = {}): Promise<EquivarianceReport> {
+export async function repEquivarianceError<P extends Params>(
+  module: RepModule<P>,
+  opts: RepEquivarianceOptions<P> = {},
+): Promise<EquivarianceReport> {
   const dtype = opts.dtype ?? "float64";
   const device = opts.device ?? "cpu";
   const seed = opts.seed ?? 0;
   const own = opts.params === undefined;
-  const params = opts.params ?? (await withDevice(device, () => castTree(module.init(makeKey(seed)) as never, { dtype, device }) as P));
+  const params =
+    opts.params ??
+    (await withDevice(device, () => castTree(module.init(makeKey(seed)) as never, { dtype, device }) as P));
   const batch = opts.batch ?? 3;
   const n = module.repIn.size;
   try {
@@ -190,7 +205,8 @@ export async function repEquivarianceError<P extends Params>(module: RepModule<P
       group: module.repIn.G,
       actIn: repAction(module.repIn),
       actOut: repAction(module.repOut),
-      input: ({ dtype: dt, device: dev }) => fromHost(hostNormal(batch * n, hostRng(seed + 1)), [batch, n], { dtype: dt, device: dev }),
+      input: ({ dtype: dt, device: dev }) =>
+        fromHost(hostNormal(batch * n, hostRng(seed + 1)), [batch, n], { dtype: dt, device: dev }),
       samples: opts.samples ?? 3,
       dtype,
       device,
@@ -207,7 +223,10 @@ export async function repEquivarianceError<P extends Params>(module: RepModule<P
  * `await assertRepEquivariant(EquivariantLinear(V(G), V(G)))` (float64 on cpu, tol 1e-9; float32
  * tol 1e-4). Throws an EquivarianceError naming the worst element; returns the report.
  */
-export async function assertRepEquivariant<P extends Params>(module: RepModule<P>, opts: RepEquivarianceOptions<P> = {}): Promise<EquivarianceReport> {
+export async function assertRepEquivariant<P extends Params>(
+  module: RepModule<P>,
+  opts: RepEquivarianceOptions<P> = {},
+): Promise<EquivarianceReport> {
   const report = await repEquivarianceError(module, opts);
   if (!(report.maxError <= report.tol)) throw new EquivarianceError(report);
   return report;

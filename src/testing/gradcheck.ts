@@ -53,6 +53,7 @@ export class GradcheckError extends NoetherError {
  * @example gradcheck((x) => np.sum(np.tanh(x)), { data: [0.1, 0.2], shape: [2] });
  */
 export async function gradcheck(
+  // biome-ignore lint/suspicious/noExplicitAny: f takes the array tree built from x, whatever its structure
   f: (x: any) => JArray,
   x: HostTree,
   opts: GradcheckOptions = {},
@@ -74,11 +75,16 @@ export async function gradcheck(
       }
       m.set(path, fromHost(data, h.shape, { dtype: "float64", device }));
     });
-    return leaves.length === 1 && leaves[0]![0] === "" ? m.get("")! : unflattenWithPaths(x as JsTree<unknown>, m, isHostLeaf);
+    return leaves.length === 1 && leaves[0]![0] === ""
+      ? m.get("")!
+      : unflattenWithPaths(x as JsTree<unknown>, m, isHostLeaf);
   };
   return withDevice(device, () => {
     const g = grad(f)(build());
-    const gLeaves = leaves.length === 1 && leaves[0]![0] === "" ? [g as JArray] : flattenWithPaths<JArray>(g as JsTree<JArray>).map(([, a]) => a);
+    const gLeaves =
+      leaves.length === 1 && leaves[0]![0] === ""
+        ? [g as JArray]
+        : flattenWithPaths<JArray>(g as JsTree<JArray>).map(([, a]) => a);
     const gHost = gLeaves.map((a) => toFloat64(a));
     const all: [number, number][] = [];
     leaves.forEach(([, h], li) => {

@@ -13,5 +13,19 @@ export {
   type EquivarianceReport,
   type HarnessGroup,
 } from "./equivariance.js";
-export { GradcheckError, gradcheck, type GradcheckOptions, type GradcheckReport, type HostArray, type HostTree } from "./gradcheck.js";
-export { LeakError, deviceMemory, expectNoLeaks, liveBufferCount, type DeviceMemory, type LeakReport } from "./leaks.js";
+export {
+  GradcheckError,
+  gradcheck,
+  type GradcheckOptions,
+  type GradcheckReport,
+  type HostArray,
+  type HostTree,
+} from "./gradcheck.js";
+export {
+  LeakError,
+  deviceMemory,
+  expectNoLeaks,
+  liveBufferCount,
+  type DeviceMemory,
+  type LeakReport,
+} from "./leaks.js";

@@ -10,7 +10,9 @@ import { NoetherError } from "../core/errors.js";
 export function liveBufferCount(device?: Device): number {
   const f = (jax as unknown as { liveBuffers?: (d?: Device) => number }).liveBuffers;
   if (typeof f !== "function") {
-    throw new NoetherError("liveBufferCount: @jax-js/jax lacks liveBuffers(); the noether patch is not applied (run `npm install`, which runs patch-package)");
+    throw new NoetherError(
+      "liveBufferCount: @jax-js/jax lacks liveBuffers(); the noether patch is not applied (run `npm install`, which runs patch-package)",
+    );
   }
   return f(device);
 }
@@ -26,7 +28,9 @@ export interface DeviceMemory {
 export function deviceMemory(device?: Device): DeviceMemory {
   const f = (jax as unknown as { deviceMemory?: (d?: Device) => DeviceMemory | null }).deviceMemory;
   if (typeof f !== "function") {
-    throw new NoetherError("deviceMemory: @jax-js/jax lacks deviceMemory(); the noether patch is not applied (run `npm install`, which runs patch-package)");
+    throw new NoetherError(
+      "deviceMemory: @jax-js/jax lacks deviceMemory(); the noether patch is not applied (run `npm install`, which runs patch-package)",
+    );
   }
   const m = f(device);
   if (!m) throw new NoetherError(`deviceMemory: the ${device ?? "default"} device does not report its memory`);

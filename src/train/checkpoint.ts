@@ -65,7 +65,9 @@ function skeleton(t: unknown): unknown {
   if (t !== null && typeof t === "object") {
     return Object.fromEntries(Object.entries(t as Record<string, unknown>).map(([k, v]) => [k, skeleton(v)]));
   }
-  throw new CheckpointError(`encodeCheckpoint: unexpected ${typeof t} in a parameter tree (expected jax-js arrays, objects, arrays)`);
+  throw new CheckpointError(
+    `encodeCheckpoint: unexpected ${typeof t} in a parameter tree (expected jax-js arrays, objects, arrays)`,
+  );
 }
 
 const join = (prefix: string, path: string): string => (path === "" ? prefix : `${prefix}.${path}`);
@@ -74,10 +76,15 @@ const join = (prefix: string, path: string): string => (path === "" ? prefix : `
 export function encodeCheckpoint(state: CheckpointState): Uint8Array {
   const entries: [string, JArray][] = [];
   const structure = { params: skeleton(state.params), opt: skeleton(state.optState ?? {}) };
-  for (const [path, a] of flattenWithPaths<JArray>(state.params as never, isArr)) entries.push([join("params", path), a]);
-  for (const [path, a] of flattenWithPaths<JArray>((state.optState ?? {}) as never, isArr)) entries.push([join("opt", path), a]);
+  for (const [path, a] of flattenWithPaths<JArray>(state.params as never, isArr))
+    entries.push([join("params", path), a]);
+  for (const [path, a] of flattenWithPaths<JArray>((state.optState ?? {}) as never, isArr))
+    entries.push([join("opt", path), a]);
   for (const [name, a] of entries) {
-    if (TO_SAFE[a.dtype] === undefined) throw new CheckpointError(`encodeCheckpoint: tensor ${name} has dtype ${a.dtype}; supported: float32, float64, int32, uint32`);
+    if (TO_SAFE[a.dtype] === undefined)
+      throw new CheckpointError(
+        `encodeCheckpoint: tensor ${name} has dtype ${a.dtype}; supported: float32, float64, int32, uint32`,
+      );
   }
   const datas = entries.map(([, a]) => a.ref.dataSync());
   const header: Record<string, unknown> = {};
@@ -139,9 +146,15 @@ export interface SafetensorsHeader {
  */
 export function readSafetensorsHeader(bytes: Uint8Array): SafetensorsHeader {
   if (!(bytes instanceof Uint8Array)) fail(`checkpoint: expected a Uint8Array, got ${typeof bytes}`);
-  if (bytes.length < 8) fail(`checkpoint is ${bytes.length} bytes, shorter than the 8-byte safetensors header length (truncated or empty file)`);
+  if (bytes.length < 8)
+    fail(
+      `checkpoint is ${bytes.length} bytes, shorter than the 8-byte safetensors header length (truncated or empty file)`,
+    );
   const n = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
-  if (n > BigInt(bytes.length - 8)) fail(`checkpoint header length ${n} exceeds the ${bytes.length - 8} bytes after the length field (truncated or not a safetensors file)`);
+  if (n > BigInt(bytes.length - 8))
+    fail(
+      `checkpoint header length ${n} exceeds the ${bytes.length - 8} bytes after the length field (truncated or not a safetensors file)`,
+    );
   const dataStart = 8 + Number(n);
   const dataLen = bytes.length - dataStart;
   let header: unknown;
@@ -150,10 +163,16 @@ export function readSafetensorsHeader(bytes: Uint8Array): SafetensorsHeader {
   } catch (e) {
     fail(`checkpoint header is not valid UTF-8 JSON (${(e as Error).message})`);
   }
-  if (header === null || typeof header !== "object" || globalThis.Array.isArray(header)) fail("checkpoint header is not a JSON object");
+  if (header === null || typeof header !== "object" || globalThis.Array.isArray(header))
+    fail("checkpoint header is not a JSON object");
   const h = header as Record<string, unknown>;
   const md = h.__metadata__ ?? {};
-  if (md === null || typeof md !== "object" || globalThis.Array.isArray(md) || !Object.values(md).every((v) => typeof v === "string")) {
+  if (
+    md === null ||
+    typeof md !== "object" ||
+    globalThis.Array.isArray(md) ||
+    !Object.values(md).every((v) => typeof v === "string")
+  ) {
     fail("checkpoint __metadata__ must be an object of strings");
   }
   const tensors: TensorInfo[] = [];
@@ -162,21 +181,31 @@ export function readSafetensorsHeader(bytes: Uint8Array): SafetensorsHeader {
     const e = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (e === null || typeof e !== "object") fail(`checkpoint tensor ${name}: header entry is not an object`);
     const dtype = e.dtype as SafeDtype;
-    if (typeof dtype !== "string" || FROM_SAFE[dtype] === undefined) fail(`checkpoint tensor ${name}: unknown dtype ${JSON.stringify(e.dtype)} (supported: F32, F64, I32, U32)`);
+    if (typeof dtype !== "string" || FROM_SAFE[dtype] === undefined)
+      fail(`checkpoint tensor ${name}: unknown dtype ${JSON.stringify(e.dtype)} (supported: F32, F64, I32, U32)`);
     const shape = e.shape as number[];
-    if (!globalThis.Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) fail(`checkpoint tensor ${name}: shape ${JSON.stringify(e.shape)} is not a list of non-negative integers`);
+    if (!globalThis.Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0))
+      fail(`checkpoint tensor ${name}: shape ${JSON.stringify(e.shape)} is not a list of non-negative integers`);
     const off = e.data_offsets as number[];
-    if (!globalThis.Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`checkpoint tensor ${name}: data_offsets ${JSON.stringify(e.data_offsets)} is not a pair of non-negative integers`);
+    if (!globalThis.Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isSafeInteger(d) && d >= 0))
+      fail(
+        `checkpoint tensor ${name}: data_offsets ${JSON.stringify(e.data_offsets)} is not a pair of non-negative integers`,
+      );
     const [begin, end] = off as [number, number];
-    if (begin > end || end > dataLen) fail(`checkpoint tensor ${name}: data_offsets [${begin}, ${end}] out of range (data section is ${dataLen} bytes; truncated file?)`);
+    if (begin > end || end > dataLen)
+      fail(
+        `checkpoint tensor ${name}: data_offsets [${begin}, ${end}] out of range (data section is ${dataLen} bytes; truncated file?)`,
+      );
     const want = shape.reduce((a, b) => a * b, 1) * FROM_SAFE[dtype].bytes;
-    if (end - begin !== want) fail(`checkpoint tensor ${name}: ${end - begin} bytes for ${dtype} ${fmtShape(shape)}, expected ${want}`);
+    if (end - begin !== want)
+      fail(`checkpoint tensor ${name}: ${end - begin} bytes for ${dtype} ${fmtShape(shape)}, expected ${want}`);
     tensors.push({ name, dtype, shape, begin, end });
   }
   const sorted = [...tensors].sort((a, b) => a.begin - b.begin || a.end - b.end);
   for (let i = 1; i < sorted.length; i++) {
     const [a, b] = [sorted[i - 1]!, sorted[i]!];
-    if (b.begin < a.end) fail(`checkpoint tensors ${a.name} [${a.begin}, ${a.end}] and ${b.name} [${b.begin}, ${b.end}] overlap`);
+    if (b.begin < a.end)
+      fail(`checkpoint tensors ${a.name} [${a.begin}, ${a.end}] and ${b.name} [${b.begin}, ${b.end}] overlap`);
   }
   return { tensors, metadata: md as Record<string, string>, dataStart };
 }
@@ -185,7 +214,9 @@ export function readSafetensorsHeader(bytes: Uint8Array): SafetensorsHeader {
 export function readCheckpointHeader(bytes: Uint8Array): CheckpointHeader {
   const { tensors, metadata, dataStart } = readSafetensorsHeader(bytes);
   if (typeof metadata[META_KEY] !== "string") {
-    fail(`checkpoint has no "__metadata__.${META_KEY}" entry: not written by noether (load it with decodeSafetensors, or decodeCheckpoint with a params template)`);
+    fail(
+      `checkpoint has no "__metadata__.${META_KEY}" entry: not written by noether (load it with decodeSafetensors, or decodeCheckpoint with a params template)`,
+    );
   }
   let block: { format?: unknown; meta?: unknown; structure?: { params?: unknown; opt?: unknown } };
   try {
@@ -194,20 +225,29 @@ export function readCheckpointHeader(bytes: Uint8Array): CheckpointHeader {
     return fail(`checkpoint metadata "${META_KEY}" is not valid JSON (${(e as Error).message})`);
   }
   if (block === null || typeof block !== "object") fail(`checkpoint metadata "${META_KEY}" is not a JSON object`);
-  if (block.format !== FORMAT) fail(`checkpoint format ${JSON.stringify(block.format)} is not supported (expected ${FORMAT})`);
+  if (block.format !== FORMAT)
+    fail(`checkpoint format ${JSON.stringify(block.format)} is not supported (expected ${FORMAT})`);
   const meta = block.meta as CheckpointMeta;
   if (meta === null || typeof meta !== "object" || !Number.isInteger(meta.step) || !Number.isInteger(meta.epoch)) {
     fail("checkpoint meta must be an object with integer step and epoch");
   }
   const structure = block.structure;
-  if (structure === null || typeof structure !== "object" || structure.params === undefined || structure.opt === undefined) {
+  if (
+    structure === null ||
+    typeof structure !== "object" ||
+    structure.params === undefined ||
+    structure.opt === undefined
+  ) {
     fail("checkpoint metadata lacks the params/opt tree structure");
   }
 
   // The stored structure must name exactly the stored tensors.
   const byName = new Map(tensors.map((t) => [t.name, t]));
   const expected = new Set<string>();
-  for (const [prefix, skel] of [["params", structure!.params], ["opt", structure!.opt]] as const) {
+  for (const [prefix, skel] of [
+    ["params", structure!.params],
+    ["opt", structure!.opt],
+  ] as const) {
     let paths: [string, unknown][];
     try {
       paths = flattenWithPaths<unknown>(skel as never, isNull);
@@ -216,8 +256,10 @@ export function readCheckpointHeader(bytes: Uint8Array): CheckpointHeader {
     }
     for (const [p] of paths) expected.add(join(prefix, p));
   }
-  for (const name of expected) if (!byName.has(name)) fail(`checkpoint is missing tensor ${name} (listed in its structure)`);
-  for (const name of byName.keys()) if (!expected.has(name)) fail(`checkpoint has unexpected tensor ${name} (not in its structure)`);
+  for (const name of expected)
+    if (!byName.has(name)) fail(`checkpoint is missing tensor ${name} (listed in its structure)`);
+  for (const name of byName.keys())
+    if (!expected.has(name)) fail(`checkpoint has unexpected tensor ${name} (not in its structure)`);
   return { tensors, meta, structure: structure as { params: unknown; opt: unknown }, dataStart };
 }
 
@@ -226,7 +268,8 @@ function checkAgainst(prefix: string, template: unknown, header: CheckpointHeade
   const want = flattenWithPaths<JArray>(template as never, isArr).map(([p, a]) => [join(prefix, p), a] as const);
   const wantNames = new Set(want.map(([n]) => n));
   for (const [name, a] of want) {
-    if (!byName.has(name)) fail(`checkpoint has no tensor ${name}, which the model expects (shape ${fmtShape(a.shape)})`);
+    if (!byName.has(name))
+      fail(`checkpoint has no tensor ${name}, which the model expects (shape ${fmtShape(a.shape)})`);
   }
   for (const t of header.tensors) {
     if ((t.name === prefix || t.name.startsWith(`${prefix}.`)) && !wantNames.has(t.name)) {
@@ -238,7 +281,8 @@ function checkAgainst(prefix: string, template: unknown, header: CheckpointHeade
     if (t.shape.length !== a.shape.length || t.shape.some((d, i) => d !== a.shape[i])) {
       fail(`checkpoint tensor ${name} has shape ${fmtShape(t.shape)}, model expects ${fmtShape(a.shape)}`);
     }
-    if (TO_SAFE[a.dtype] !== t.dtype) fail(`checkpoint tensor ${name} has dtype ${t.dtype}, model expects ${TO_SAFE[a.dtype] ?? a.dtype}`);
+    if (TO_SAFE[a.dtype] !== t.dtype)
+      fail(`checkpoint tensor ${name} has dtype ${t.dtype}, model expects ${TO_SAFE[a.dtype] ?? a.dtype}`);
   }
 }
 
@@ -248,7 +292,13 @@ function tensorArray(bytes: Uint8Array, dataStart: number, t: TensorInfo): JArra
   // on (x86, ARM, Wasm), as safetensors requires.
   const buf = bytes.slice(dataStart + t.begin, dataStart + t.end).buffer;
   const data =
-    t.dtype === "F32" ? new Float32Array(buf) : t.dtype === "F64" ? new Float64Array(buf) : t.dtype === "I32" ? new Int32Array(buf) : new Uint32Array(buf);
+    t.dtype === "F32"
+      ? new Float32Array(buf)
+      : t.dtype === "F64"
+        ? new Float64Array(buf)
+        : t.dtype === "I32"
+          ? new Int32Array(buf)
+          : new Uint32Array(buf);
   return fromHost(data, t.shape, { dtype: FROM_SAFE[t.dtype].dtype });
 }
 
@@ -256,9 +306,15 @@ function tensorArray(bytes: Uint8Array, dataStart: number, t: TensorInfo): JArra
  * Decodes any safetensors file into named arrays and its `__metadata__` strings: for files written
  * by other tools (e.g. PyTorch). Validates the whole header before creating an array.
  */
-export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, JArray>; metadata: Record<string, string> } {
+export function decodeSafetensors(bytes: Uint8Array): {
+  tensors: Record<string, JArray>;
+  metadata: Record<string, string>;
+} {
   const header = readSafetensorsHeader(bytes);
-  return { tensors: Object.fromEntries(header.tensors.map((t) => [t.name, tensorArray(bytes, header.dataStart, t)])), metadata: header.metadata };
+  return {
+    tensors: Object.fromEntries(header.tensors.map((t) => [t.name, tensorArray(bytes, header.dataStart, t)])),
+    metadata: header.metadata,
+  };
 }
 
 /**
@@ -271,10 +327,19 @@ function decodeForeign(bytes: Uint8Array, header: SafetensorsHeader, params: Par
   const names = new Set(header.tensors.map((t) => t.name));
   const prefixed = paths.length > 0 && paths.every((p) => names.has(join("params", p)));
   const tensors = prefixed ? header.tensors : header.tensors.map((t) => ({ ...t, name: join("params", t.name) }));
-  checkAgainst("params", params, { tensors, meta: { step: 0, epoch: 0 }, structure: { params: null, opt: null }, dataStart: header.dataStart });
+  checkAgainst("params", params, {
+    tensors,
+    meta: { step: 0, epoch: 0 },
+    structure: { params: null, opt: null },
+    dataStart: header.dataStart,
+  });
   const byName = new Map(tensors.map((t) => [t.name, t]));
   const leaves = new Map(paths.map((p) => [p, tensorArray(bytes, header.dataStart, byName.get(join("params", p))!)]));
-  return { params: unflattenWithPaths<JArray>(params as never, leaves, isArr) as Params, optState: {}, meta: { step: 0, epoch: 0 } };
+  return {
+    params: unflattenWithPaths<JArray>(params as never, leaves, isArr) as Params,
+    optState: {},
+    meta: { step: 0, epoch: 0 },
+  };
 }
 
 /**
@@ -286,7 +351,8 @@ function decodeForeign(bytes: Uint8Array, header: SafetensorsHeader, params: Par
  */
 export function decodeCheckpoint(bytes: Uint8Array, template: CheckpointTemplate = {}): CheckpointState {
   const st = readSafetensorsHeader(bytes);
-  if (typeof st.metadata[META_KEY] !== "string" && template.params !== undefined) return decodeForeign(bytes, st, template.params);
+  if (typeof st.metadata[META_KEY] !== "string" && template.params !== undefined)
+    return decodeForeign(bytes, st, template.params);
   const header = readCheckpointHeader(bytes);
   if (template.params !== undefined) checkAgainst("params", template.params, header);
   if (template.optState !== undefined) checkAgainst("opt", template.optState, header);
@@ -296,5 +362,9 @@ export function decodeCheckpoint(bytes: Uint8Array, template: CheckpointTemplate
     for (const [p] of flattenWithPaths<unknown>(skel as never, isNull)) leaves.set(p, arrays.get(join(prefix, p))!);
     return unflattenWithPaths<JArray>(skel as never, leaves, isNull) as Params;
   };
-  return { params: rebuild("params", header.structure.params), optState: rebuild("opt", header.structure.opt), meta: header.meta };
+  return {
+    params: rebuild("params", header.structure.params),
+    optState: rebuild("opt", header.structure.opt),
+    meta: header.meta,
+  };
 }

@@ -182,7 +182,8 @@ export function epochOrder(n: number, seed: number, epoch: number, shuffle = tru
 const yieldToEventLoop = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
 
 function resolveLossFn<P extends Params>(opts: FitOptions<P>): LossFn<P> {
-  if (opts.lossFn !== undefined && opts.model !== undefined) throw new ConfigError("fit: give either model (+ loss) or lossFn, not both");
+  if (opts.lossFn !== undefined && opts.model !== undefined)
+    throw new ConfigError("fit: give either model (+ loss) or lossFn, not both");
   if (opts.lossFn !== undefined) return opts.lossFn;
   if (opts.model === undefined) throw new ConfigError("fit: give a model (+ loss) or a lossFn");
   const loss = typeof opts.loss === "string" ? lossByName(opts.loss) : (opts.loss ?? lossByName("mse"));
@@ -192,7 +193,9 @@ function resolveLossFn<P extends Params>(opts: FitOptions<P>): LossFn<P> {
 function checkData(what: string, d: { x: JArray; y: JArray }): number {
   const n = d.x.shape[0];
   if (d.x.ndim === 0 || d.y.ndim === 0 || n !== d.y.shape[0]) {
-    throw new ShapeError(`fit: ${what} x ${fmtShape(d.x.shape)} and y ${fmtShape(d.y.shape)} must have the same leading (example) axis`);
+    throw new ShapeError(
+      `fit: ${what} x ${fmtShape(d.x.shape)} and y ${fmtShape(d.y.shape)} must have the same leading (example) axis`,
+    );
   }
   if (n === 0) throw new ShapeError(`fit: ${what} is empty`);
   return n!;
@@ -211,24 +214,30 @@ export async function fit<P extends Params = Params>(opts: FitOptions<P>): Promi
   const { epochs, batchSize, optimizer } = opts;
   const seed = opts.seed ?? 0;
   const shuffle = opts.shuffle ?? true;
-  if (!(Number.isInteger(epochs) && epochs >= 0)) throw new ConfigError(`fit: epochs must be an integer ≥ 0, got ${epochs}`);
-  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new ConfigError(`fit: batchSize must be an integer ≥ 1, got ${batchSize}`);
+  if (!(Number.isInteger(epochs) && epochs >= 0))
+    throw new ConfigError(`fit: epochs must be an integer ≥ 0, got ${epochs}`);
+  if (!(Number.isInteger(batchSize) && batchSize >= 1))
+    throw new ConfigError(`fit: batchSize must be an integer ≥ 1, got ${batchSize}`);
   if (!Number.isInteger(seed)) throw new ConfigError(`fit: seed must be an integer, got ${seed}`);
-  const schedule: Schedule = typeof opts.schedule === "number" ? constant(opts.schedule) : (opts.schedule ?? constant(1e-3));
+  const schedule: Schedule =
+    typeof opts.schedule === "number" ? constant(opts.schedule) : (opts.schedule ?? constant(1e-3));
   const lossFn = resolveLossFn(opts);
   const n = checkData("data", opts.data);
   const nVal = opts.validation !== undefined ? checkData("validation", opts.validation) : 0;
   const es = opts.earlyStopping;
   const monitor = es?.monitor ?? (opts.validation !== undefined ? "valLoss" : "trainLoss");
   if (es !== undefined) {
-    if (!(Number.isInteger(es.patience) && es.patience >= 1)) throw new ConfigError(`fit: earlyStopping.patience must be an integer ≥ 1, got ${es.patience}`);
-    if (monitor === "valLoss" && opts.validation === undefined) throw new ConfigError("fit: earlyStopping monitors valLoss but no validation data was given");
+    if (!(Number.isInteger(es.patience) && es.patience >= 1))
+      throw new ConfigError(`fit: earlyStopping.patience must be an integer ≥ 1, got ${es.patience}`);
+    if (monitor === "valLoss" && opts.validation === undefined)
+      throw new ConfigError("fit: earlyStopping monitors valLoss but no validation data was given");
   }
   const effBatch = Math.min(batchSize, n);
   const stepsPerEpoch = opts.dropLast ? Math.floor(n / effBatch) : Math.ceil(n / effBatch);
   const totalSteps = epochs * stepsPerEpoch;
   const every = opts.checkpoint?.every ?? 1;
-  if (!(Number.isInteger(every) && every >= 1)) throw new ConfigError(`fit: checkpoint.every must be an integer ≥ 1, got ${every}`);
+  if (!(Number.isInteger(every) && every >= 1))
+    throw new ConfigError(`fit: checkpoint.every must be an integer ≥ 1, got ${every}`);
 
   // Starting state
   let params: Params;
@@ -237,7 +246,8 @@ export async function fit<P extends Params = Params>(opts: FitOptions<P>): Promi
   let startEpoch: number;
   const history: EpochRecord[] = [];
   if (opts.resume !== undefined) {
-    if (opts.params !== undefined || opts.optState !== undefined) throw new ConfigError("fit: give either resume or params/optState, not both");
+    if (opts.params !== undefined || opts.optState !== undefined)
+      throw new ConfigError("fit: give either resume or params/optState, not both");
     const r = opts.resume;
     params = r.params;
     optState = r.optState;
@@ -256,8 +266,15 @@ export async function fit<P extends Params = Params>(opts: FitOptions<P>): Promi
   const step = makeTrainStep(lossFn, optimizer, { clipNorm: opts.clipNorm, clipValue: opts.clipValue });
   const evalFns = new Map<string, ReturnType<typeof jit>>();
   if (opts.validation !== undefined) {
-    evalFns.set("loss", jit((p: Params, x: JArray, y: JArray) => lossFn(p as P, x, y)));
-    for (const [name, m] of Object.entries(opts.metrics ?? {})) evalFns.set(name, jit((p: Params, x: JArray, y: JArray) => m(p as P, x, y)));
+    evalFns.set(
+      "loss",
+      jit((p: Params, x: JArray, y: JArray) => lossFn(p as P, x, y)),
+    );
+    for (const [name, m] of Object.entries(opts.metrics ?? {}))
+      evalFns.set(
+        name,
+        jit((p: Params, x: JArray, y: JArray) => m(p as P, x, y)),
+      );
   }
   const evaluate = (name: string, d: { x: JArray; y: JArray }, size: number): number => {
     const f = evalFns.get(name)!;

@@ -24,7 +24,17 @@ export {
   type ProgressInfo,
   type StopReason,
 } from "./fit.js";
-export { cappedL1, huber, l1, lossByName, modelLoss, mse, softmaxCrossEntropy, type Loss, type LossFn } from "./losses.js";
+export {
+  cappedL1,
+  huber,
+  l1,
+  lossByName,
+  modelLoss,
+  mse,
+  softmaxCrossEntropy,
+  type Loss,
+  type LossFn,
+} from "./losses.js";
 export {
   adam,
   adamw,

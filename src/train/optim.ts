@@ -155,7 +155,10 @@ function adamCore(kind: "adam" | "adamw", opts: AdamOptions): Optimizer {
     },
     update(grads, state, params, h) {
       const st = state as { mu: Params; nu: Params };
-      const g0 = !decoupled && wd > 0 ? (tree.map((g: JArray, p: JArray) => g.add(p.ref.mul(wd)), grads, params) as Params) : grads;
+      const g0 =
+        !decoupled && wd > 0
+          ? (tree.map((g: JArray, p: JArray) => g.add(p.ref.mul(wd)), grads, params) as Params)
+          : grads;
       const mu = tree.map((m: JArray, g: JArray) => m.mul(b1).add(g.mul(1 - b1)), st.mu, tree.ref(g0)) as Params;
       const nu = tree.map((v: JArray, g: JArray) => v.mul(b2).add(np.square(g).mul(1 - b2)), st.nu, g0) as Params;
       const stepSize = h.stepSize!;
@@ -203,7 +206,9 @@ export function makeOptimizer(config: OptimizerConfig): Optimizer {
     case "adamw":
       return adamw(rest as AdamOptions);
     default:
-      throw new ConfigError(`makeOptimizer: unknown optimiser ${JSON.stringify(kind)}; expected "sgd", "adam" or "adamw"`);
+      throw new ConfigError(
+        `makeOptimizer: unknown optimiser ${JSON.stringify(kind)}; expected "sgd", "adam" or "adamw"`,
+      );
   }
 }
 
@@ -323,13 +328,16 @@ export function oneCycle(opts: {
   checkSteps("oneCycle totalSteps", totalSteps);
   checkPos("oneCycle divFactor", divFactor);
   checkPos("oneCycle finalDivFactor", finalDivFactor);
-  if (!(pctStart > 0 && pctStart < 1)) throw new ConfigError(`oneCycle pctStart: expected a number in (0, 1), got ${pctStart}`);
+  if (!(pctStart > 0 && pctStart < 1))
+    throw new ConfigError(`oneCycle pctStart: expected a number in (0, 1), got ${pctStart}`);
   const initial = maxLr / divFactor;
   const minLr = initial / finalDivFactor;
   const end1 = pctStart * totalSteps - 1;
   const end2 = totalSteps - 1;
   if (!(end1 > 0 && end1 < end2)) {
-    throw new ConfigError(`oneCycle: pctStart·totalSteps − 1 = ${end1} must lie in (0, totalSteps − 1 = ${end2}); use more steps or another pctStart`);
+    throw new ConfigError(
+      `oneCycle: pctStart·totalSteps − 1 = ${end1} must lie in (0, totalSteps − 1 = ${end2}); use more steps or another pctStart`,
+    );
   }
   const anneal = (a: number, b: number, p: number): number => b + ((a - b) / 2) * (Math.cos(Math.PI * p) + 1);
   return withConfig(

@@ -32,7 +32,14 @@ export interface TrainStepOutput {
  * `lr` the learning rate and `t` the 1-based step count (both JS numbers, turned into 0-d
  * arrays on the host). Consumes params, optState, xb and yb. Call `dispose()` when done.
  */
-export type TrainStep = ((params: Params, optState: OptState, xb: JArray, yb: JArray, lr: number, t: number) => TrainStepOutput) & {
+export type TrainStep = ((
+  params: Params,
+  optState: OptState,
+  xb: JArray,
+  yb: JArray,
+  lr: number,
+  t: number,
+) => TrainStepOutput) & {
   dispose(): void;
 };
 
@@ -50,10 +57,16 @@ function leafDtype(params: Params): DType {
  * const out = step(params, optState, xb, yb, 1e-3, 1); params = out.params; optState = out.optState;
  * console.log(out.loss.item());
  */
-export function makeTrainStep<P extends Params>(lossFn: LossFn<P>, optimizer: Optimizer, opts: TrainStepOptions = {}): TrainStep {
+export function makeTrainStep<P extends Params>(
+  lossFn: LossFn<P>,
+  optimizer: Optimizer,
+  opts: TrainStepOptions = {},
+): TrainStep {
   const { clipNorm, clipValue } = opts;
-  if (clipNorm !== undefined && !(clipNorm > 0)) throw new ConfigError(`makeTrainStep: clipNorm must be > 0, got ${clipNorm}`);
-  if (clipValue !== undefined && !(clipValue > 0)) throw new ConfigError(`makeTrainStep: clipValue must be > 0, got ${clipValue}`);
+  if (clipNorm !== undefined && !(clipNorm > 0))
+    throw new ConfigError(`makeTrainStep: clipNorm must be > 0, got ${clipNorm}`);
+  if (clipValue !== undefined && !(clipValue > 0))
+    throw new ConfigError(`makeTrainStep: clipValue must be > 0, got ${clipValue}`);
   const inner = jit((params: Params, optState: OptState, xb: JArray, yb: JArray, h: StepScalars) => {
     const [loss, g0] = valueAndGrad((p: Params) => lossFn(p as P, xb, yb))(tree.ref(params));
     let grads = g0 as Params;
@@ -61,7 +74,11 @@ export function makeTrainStep<P extends Params>(lossFn: LossFn<P>, optimizer: Op
     if (clipNorm !== undefined) [grads, gradNorm] = clipByGlobalNorm(grads, clipNorm);
     if (clipValue !== undefined) grads = clipByValue(grads, clipValue);
     const [newParams, newState] = optimizer.update(grads, optState, params, h);
-    const out: { loss: JArray; params: Params; optState: OptState; gradNorm?: JArray } = { loss, params: newParams, optState: newState };
+    const out: { loss: JArray; params: Params; optState: OptState; gradNorm?: JArray } = {
+      loss,
+      params: newParams,
+      optState: newState,
+    };
     if (gradNorm !== undefined) out.gradNorm = gradNorm;
     return out;
   });

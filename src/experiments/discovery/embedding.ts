@@ -19,15 +19,28 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
   const cfg = opts.quick ? { n: 2000, classes: 8, steps: 400 } : { n: 8000, classes: 10, steps: 1500 };
   const ellipse: LieBasis = { d: 2, k: 1, generators: Float64Array.of(0, -1, 1 / 3, 0) };
   const tasks: { name: string; d: number; V: (x: ArrayLike<number>, o: number) => number; truth: LieBasis }[] = [
-    { name: "so2", d: 2, V: (x, o) => x[o]! ** 2 + x[o + 1]! ** 2, truth: { d: 2, k: 1, generators: SO(2).lieAlgebra } },
-    { name: "so3", d: 3, V: (x, o) => x[o]! ** 2 + x[o + 1]! ** 2 + x[o + 2]! ** 2, truth: { d: 3, k: 3, generators: SO(3).lieAlgebra } },
+    {
+      name: "so2",
+      d: 2,
+      V: (x, o) => x[o]! ** 2 + x[o + 1]! ** 2,
+      truth: { d: 2, k: 1, generators: SO(2).lieAlgebra },
+    },
+    {
+      name: "so3",
+      d: 3,
+      V: (x, o) => x[o]! ** 2 + x[o + 1]! ** 2 + x[o + 2]! ** 2,
+      truth: { d: 3, k: 3, generators: SO(3).lieAlgebra },
+    },
     { name: "ellipse", d: 2, V: (x, o) => x[o]! ** 2 + 3 * x[o + 1]! ** 2, truth: ellipse },
   ];
   const results: { [k: string]: JsonValue } = {};
   for (const [i, t] of tasks.entries()) {
     const rng = hostRng(opts.seed * 31 + i);
     const x = Float64Array.from({ length: cfg.n * t.d }, () => 2 * rng() - 1);
-    const labels = levelSetLabels(Float64Array.from({ length: cfg.n }, (_, s) => t.V(x, s * t.d)), cfg.classes);
+    const labels = levelSetLabels(
+      Float64Array.from({ length: cfg.n }, (_, s) => t.V(x, s * t.d)),
+      cfg.classes,
+    );
     const t0 = performance.now();
     const found = await discoverEmbedding(x, labels, { n: cfg.n, d: t.d }, { steps: cfg.steps, seed: opts.seed });
     const so2: LieBasis = { d: 2, k: 1, generators: SO(2).lieAlgebra };

@@ -27,24 +27,39 @@ import { runOutput, stepProgress } from "../output.js";
 export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
   const u = opts.userData;
   if (u?.group === undefined || u.data === undefined || u.target === undefined) {
-    throw new ConfigError("emlp-learned runs on your data: give --group DIR/group.json, --data FILE.csv and --target COL");
+    throw new ConfigError(
+      "emlp-learned runs on your data: give --group DIR/group.json, --data FILE.csv and --target COL",
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(u.group, "utf8"));
   } catch (e) {
-    throw new ConfigError(`--group ${u.group}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : `not readable JSON (${(e as Error).message})`}`);
+    throw new ConfigError(
+      `--group ${u.group}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : `not readable JSON (${(e as Error).message})`}`,
+    );
   }
   const G = groupFromJSON(json, u.group);
   const table = readNumericCsv(u.data);
-  if (!table.columns.includes(u.target)) throw new ConfigError(`${u.data}: no column ${JSON.stringify(u.target)} for --target; the columns are ${table.columns.join(", ")}`);
+  if (!table.columns.includes(u.target))
+    throw new ConfigError(
+      `${u.data}: no column ${JSON.stringify(u.target)} for --target; the columns are ${table.columns.join(", ")}`,
+    );
   const stored = (json as { diagnostics?: { inputs?: unknown } }).diagnostics?.inputs;
-  const inputs = u.inputs ?? (Array.isArray(stored) && stored.every((c) => typeof c === "string") ? (stored as string[]) : table.columns.filter((c) => c !== u.target));
+  const inputs =
+    u.inputs ??
+    (Array.isArray(stored) && stored.every((c) => typeof c === "string")
+      ? (stored as string[])
+      : table.columns.filter((c) => c !== u.target));
   const width = inputs.length;
-  if (width % G.d !== 0) throw new ConfigError(`${u.group} acts on ${G.d} dimensions, but the ${width} input columns (${inputs.join(", ")}) are not a whole number of ${G.d}-blocks`);
+  if (width % G.d !== 0)
+    throw new ConfigError(
+      `${u.group} acts on ${G.d} dimensions, but the ${width} input columns (${inputs.join(", ")}) are not a whole number of ${G.d}-blocks`,
+    );
   const copies = width / G.d;
   const nTrain = u.train ?? Math.round(0.8 * table.rows);
-  if (!(Number.isInteger(nTrain) && nTrain >= 1 && nTrain < table.rows)) throw new ConfigError(`--train ${nTrain}: need 1 ≤ N < ${table.rows} (the rows after the first N test)`);
+  if (!(Number.isInteger(nTrain) && nTrain >= 1 && nTrain < table.rows))
+    throw new ConfigError(`--train ${nTrain}: need 1 ≤ N < ${table.rows} (the rows after the first N test)`);
   const nTest = table.rows - nTrain;
   const x = selectColumns(table, inputs, u.data);
   const y = selectColumns(table, [u.target], u.data);
@@ -78,7 +93,10 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
   const batch = Math.min(128, nTrain);
   const perEpoch = Math.floor(nTrain / batch);
   const epochs = Math.max(1, Math.round(steps / perEpoch));
-  const models: [string, Module][] = [["emlp", emlp], ["mlp", mlp]];
+  const models: [string, Module][] = [
+    ["emlp", emlp],
+    ["mlp", mlp],
+  ];
   for (const [i, [name, net]] of models.entries()) {
     const X = fromHost(xs.subarray(0, nTrain * width), [nTrain, width], { dtype: "float32" });
     const Y = fromHost(ys.subarray(0, nTrain), [nTrain, 1], { dtype: "float32" });
@@ -93,12 +111,18 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
       optimizer: adam(),
       schedule: cosine({ lr: 3e-3, totalSteps: epochs * perEpoch, finalLr: 3e-5 }),
       seed: opts.seed,
-      onProgress: stepProgress(opts.onProgress, { metrics: (p) => ({ [name]: p.stepLoss }), offset: i * epochs * perEpoch, total: 2 * epochs * perEpoch }),
+      onProgress: stepProgress(opts.onProgress, {
+        metrics: (p) => ({ [name]: p.stepLoss }),
+        offset: i * epochs * perEpoch,
+        total: 2 * epochs * perEpoch,
+      }),
     });
     X.dispose();
     Y.dispose();
     tree.dispose(res.optState);
-    const pred = (await net.apply(res.params, fromHost(xs.subarray(nTrain * width), [nTest, width], { dtype: "float32" })).data()) as Float32Array;
+    const pred = (await net
+      .apply(res.params, fromHost(xs.subarray(nTrain * width), [nTest, width], { dtype: "float32" }))
+      .data()) as Float32Array;
     let s = 0;
     for (let k = 0; k < nTest; k++) s += ((pred[k]! - ys[nTrain + k]!) * sd) ** 2;
     results[name] = Number((s / nTest).toPrecision(4));

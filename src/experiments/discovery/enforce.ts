@@ -22,6 +22,7 @@ import { o5Target } from "../../data/emlp-synthetic.js";
 import type { LieBasis } from "../../discovery/algebra.js";
 import { groupFromGenerators, groupToJSON } from "../../discovery/group.js";
 import { discoverInvariant } from "../../discovery/invariant.js";
+import type { Discovery } from "../../discovery/result.js";
 import { O, SO, customGroup } from "../../groups/catalog.js";
 import type { Group } from "../../groups/group.js";
 import { EMLP } from "../../layers/emlp/model.js";
@@ -116,8 +117,28 @@ interface Config {
   penaltyElements: number;
 }
 
-const QUICK: Config = { sizes: [100, 300, 1000], nTest: 500, discoverySamples: 1000, discoveryFitSteps: 800, steps: 300, channels: 32, mlpHidden: 64, penaltyWeight: 1, penaltyElements: 4 };
-const FULL: Config = { sizes: [30, 100, 300, 1000, 3000, 10000], nTest: 5000, discoverySamples: 3000, discoveryFitSteps: 4000, steps: 3000, channels: 128, mlpHidden: 256, penaltyWeight: 1, penaltyElements: 8 };
+const QUICK: Config = {
+  sizes: [100, 300, 1000],
+  nTest: 500,
+  discoverySamples: 1000,
+  discoveryFitSteps: 800,
+  steps: 300,
+  channels: 32,
+  mlpHidden: 64,
+  penaltyWeight: 1,
+  penaltyElements: 4,
+};
+const FULL: Config = {
+  sizes: [30, 100, 300, 1000, 3000, 10000],
+  nTest: 5000,
+  discoverySamples: 3000,
+  discoveryFitSteps: 4000,
+  steps: 3000,
+  channels: 128,
+  mlpHidden: 256,
+  penaltyWeight: 1,
+  penaltyElements: 8,
+};
 
 /** Trains `model` for `steps` Adam steps (cosine 3e-3 → 3e-5) and returns its test MSE (standardised y). */
 async function trainAndTest(
@@ -143,12 +164,18 @@ async function trainAndTest(
     optimizer: adam(),
     schedule: cosine({ lr: 3e-3, totalSteps: epochs * perEpoch, finalLr: 3e-5 }),
     seed: o.seed,
-    onProgress: stepProgress(opts.onProgress, { metrics: (p) => ({ [o.label]: p.stepLoss }), offset: o.offset, total: o.total }),
+    onProgress: stepProgress(opts.onProgress, {
+      metrics: (p) => ({ [o.label]: p.stepLoss }),
+      offset: o.offset,
+      total: o.total,
+    }),
   });
   X.dispose();
   Y.dispose();
   tree.dispose(res.optState);
-  const pred = (await model.apply(res.params, fromHost(data.test.x, [data.test.n, width], { dtype: "float32" })).data()) as Float32Array;
+  const pred = (await model
+    .apply(res.params, fromHost(data.test.x, [data.test.n, width], { dtype: "float32" }))
+    .data()) as Float32Array;
   let s = 0;
   for (let i = 0; i < data.test.n; i++) s += (pred[i]! - data.test.y[i]!) ** 2;
   return s / data.test.n;
@@ -157,7 +184,13 @@ async function trainAndTest(
 /** The number of equivariant linear maps an EMLP is built from (Σ of its linear layers' basis ranks). */
 function equivariantMaps(G: Group, channels: number): number {
   const net = EMLP(V(G).times(2), Scalar(G), G, { channels, layers: 2 });
-  return net.layers.reduce((n, l) => n + ((l as { linear?: { basis: { rank: number } } }).linear?.basis.rank ?? (l as unknown as { basis: { rank: number } }).basis.rank), 0);
+  return net.layers.reduce(
+    (n, l) =>
+      n +
+      ((l as { linear?: { basis: { rank: number } } }).linear?.basis.rank ??
+        (l as unknown as { basis: { rank: number } }).basis.rank),
+    0,
+  );
 }
 
 /** y standardised by the training part's mean and deviation. */
@@ -195,19 +228,45 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
     const disc = task.sample(cfg.discoverySamples, rng);
     const nFit = Math.round(0.8 * cfg.discoverySamples);
     const t0 = performance.now();
-    const fitted = await fitTarget(disc.x, disc.y, { n: cfg.discoverySamples, width, nTrain: nFit, hidden: 128, steps: cfg.discoveryFitSteps, seed: opts.seed, label: `${task.name} discovery fit` }, opts);
+    const fitted = await fitTarget(
+      disc.x,
+      disc.y,
+      {
+        n: cfg.discoverySamples,
+        width,
+        nTrain: nFit,
+        hidden: 128,
+        steps: cfg.discoveryFitSteps,
+        seed: opts.seed,
+        label: `${task.name} discovery fit`,
+      },
+      opts,
+    );
     const nAt = Math.min(300, cfg.discoverySamples);
-    let found;
+    let found: Discovery;
     try {
       found = await discoverInvariant(fitted.f, disc.x.subarray(0, nAt * width), { n: nAt, width }, { copies: 2 });
     } finally {
       fitted.dispose();
     }
     const learned = groupFromGenerators(found, { name: `learned(${task.name})`, closureTol: 0.1 });
-    out.write(`group-${task.name}.json`, JSON.stringify(groupToJSON(learned, { method: found.method, spectrum: found.spectrum.slice(0, 16), closureResidual: found.closureResidual }), null, 2) + "\n");
+    out.write(
+      `group-${task.name}.json`,
+      `${JSON.stringify(
+        groupToJSON(learned, {
+          method: found.method,
+          spectrum: found.spectrum.slice(0, 16),
+          closureResidual: found.closureResidual,
+        }),
+        null,
+        2,
+      )}\n`,
+    );
     const discoverySeconds = (performance.now() - t0) / 1000;
     const truthBasis: LieBasis = { d: task.d, k: task.truth.D, generators: task.truth.lieAlgebra };
-    opts.log(`${task.name}: discovered ${found.basis.k} generators (true ${task.truth.D}), solveTol ${learned.solveTol?.toExponential(2)}, ${discoverySeconds.toFixed(1)} s`);
+    opts.log(
+      `${task.name}: discovered ${found.basis.k} generators (true ${task.truth.D}), solveTol ${learned.solveTol?.toExponential(2)}, ${discoverySeconds.toFixed(1)} s`,
+    );
     done += cfg.discoveryFitSteps;
     // 2. The sweep: the same train/test data for all four models.
     const test = task.sample(cfg.nTest, rng);
@@ -236,14 +295,34 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
                 return mse(fx, y).add(pen.mul(cfg.penaltyWeight / elements.length));
               }
             : undefined;
-        const e = await trainAndTest(model, penalty, data, width, { steps: cfg.steps, seed: opts.seed + N, label: `${task.name} N=${N} ${m}`, offset: done, total: tasks.length * perTask }, opts);
+        const e = await trainAndTest(
+          model,
+          penalty,
+          data,
+          width,
+          {
+            steps: cfg.steps,
+            seed: opts.seed + N,
+            label: `${task.name} N=${N} ${m}`,
+            offset: done,
+            total: tasks.length * perTask,
+          },
+          opts,
+        );
         done += cfg.steps;
         testMSE[m].push(Number(e.toPrecision(4)));
         opts.log(`${task.name} N=${N} ${m}: test MSE ${e.toPrecision(3)}`);
       }
       out.partial({ tasks: [...results, { name: task.name, sizes: cfg.sizes.slice(0, testMSE.mlp.length), testMSE }] });
     }
-    for (const m of MODELS) series.push({ name: `${task.name}: ${m}`, group: m, x: cfg.sizes, y: testMSE[m], dashed: task.name !== TASKS[0]!.name });
+    for (const m of MODELS)
+      series.push({
+        name: `${task.name}: ${m}`,
+        group: m,
+        x: cfg.sizes,
+        y: testMSE[m],
+        dashed: task.name !== TASKS[0]!.name,
+      });
     const diag = diagnostics(found, truthBasis);
     results.push({
       name: task.name,
@@ -255,7 +334,10 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
         generatorsFound: found.basis.k,
         generatorsTrue: task.truth.D,
         solveTol: learned.solveTol ?? null,
-        equivariantMaps: { discovered: equivariantMaps(learned, channels), true: equivariantMaps(task.truth, channels) },
+        equivariantMaps: {
+          discovered: equivariantMaps(learned, channels),
+          true: equivariantMaps(task.truth, channels),
+        },
         emlpChannels: channels,
         spectrum: diag.spectrum!,
         seconds: Number(discoverySeconds.toFixed(2)),
@@ -276,6 +358,10 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
   return out.results({
     task: "a hidden symmetry found from data (MLP gradients → Lie algebra → group) and enforced by EMLP, against an MLP, an MLP with an invariance penalty, and EMLP on the true group",
     tasks: results,
-    config: { ...cfg, discoveryMethod: "invariant (autodiff gradients of an MLP fitted to a separate sample)", penalty: "mean over fixed sampled elements of the discovered group" } as unknown as JsonValue,
+    config: {
+      ...cfg,
+      discoveryMethod: "invariant (autodiff gradients of an MLP fitted to a separate sample)",
+      penalty: "mean over fixed sampled elements of the discovered group",
+    } as unknown as JsonValue,
   });
 }

@@ -8,6 +8,7 @@
  */
 import { hostRng } from "../../core/rng.js";
 import { invariantFromGradients, discoverInvariant } from "../../discovery/invariant.js";
+import type { Discovery } from "../../discovery/result.js";
 import { particleAmplitude, particleInteraction } from "../../data/emlp-synthetic.js";
 import { Lorentz } from "../../groups/catalog.js";
 import type { ExperimentOptions, ExperimentResults } from "../types.js";
@@ -16,7 +17,14 @@ import { diagnostics, finiteDifferenceGradients, fitTarget, generatorPanels } fr
 
 export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
   const out = runOutput(opts.outDir);
-  const cfg = opts.quick ? { samples: 200, fitSamples: Number(process.env.FS ?? 3000), fitSteps: Number(process.env.ST ?? 1500), hidden: 128 } : { samples: 1000, fitSamples: 20000, fitSteps: 8000, hidden: 256 };
+  const cfg = opts.quick
+    ? {
+        samples: 200,
+        fitSamples: Number(process.env.FS ?? 3000),
+        fitSteps: Number(process.env.ST ?? 1500),
+        hidden: 128,
+      }
+    : { samples: 1000, fitSamples: 20000, fitSteps: 8000, hidden: 256 };
   const G = Lorentz();
   const truth = { d: 4, k: G.D, generators: G.lieAlgebra };
   // Exact: finite-difference gradients of the amplitude at fresh samples.
@@ -30,20 +38,34 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
   const fitData = particleInteraction(cfg.fitSamples, hostRng(opts.seed * 7 + 2));
   const nTrain = Math.round(0.8 * cfg.fitSamples);
   const t1 = performance.now();
-  const fitted = await fitTarget(fitData.x, fitData.y, { n: fitData.n, width: 16, nTrain, hidden: cfg.hidden, steps: cfg.fitSteps, seed: opts.seed, label: "amplitude" }, opts);
-  let learned;
+  const fitted = await fitTarget(
+    fitData.x,
+    fitData.y,
+    { n: fitData.n, width: 16, nTrain, hidden: cfg.hidden, steps: cfg.fitSteps, seed: opts.seed, label: "amplitude" },
+    opts,
+  );
+  let learned: Discovery;
   try {
     learned = await discoverInvariant(fitted.f, data.x, { n: data.n, width: 16 }, { copies: 4 });
   } finally {
     fitted.dispose();
   }
   const learnedSeconds = (performance.now() - t1) / 1000;
-  opts.log(`discover-lorentz learned: ${learned.basis.k} generators (MLP held-out MSE ${fitted.testMSE.toPrecision(3)}, standardised)`);
+  opts.log(
+    `discover-lorentz learned: ${learned.basis.k} generators (MLP held-out MSE ${fitted.testMSE.toPrecision(3)}, standardised)`,
+  );
   out.write("generators.svg", await generatorPanels(learned, truth, "from MLP"));
   return out.results({
     task: "e–μ scattering amplitude (EMLP's Lorentz task): discover so(1,3) from ∇f·(I₄⊗L)x = 0",
     exact: { ...diagnostics(exact, truth), seconds: exactSeconds },
-    learned: { ...diagnostics(learned, truth), mlpTestMSE: Number(fitted.testMSE.toPrecision(4)), seconds: learnedSeconds },
-    config: { ...cfg, gradients: { exact: "central differences, h = 1e-5", learned: "autodiff of the fitted MLP (float64, cpu)" } },
+    learned: {
+      ...diagnostics(learned, truth),
+      mlpTestMSE: Number(fitted.testMSE.toPrecision(4)),
+      seconds: learnedSeconds,
+    },
+    config: {
+      ...cfg,
+      gradients: { exact: "central differences, h = 1e-5", learned: "autodiff of the fitted MLP (float64, cpu)" },
+    },
   });
 }

@@ -16,7 +16,10 @@ import { runOutput } from "../output.js";
 import { diagnostics, generatorPanels } from "./shared.js";
 
 /** Clouds of `points` Gaussian points and their images under exp(Σ tᵢLᵢ), tᵢ ~ U(−maxT, maxT), plus noise. */
-export function rotatedClouds(G: Group, o: { clouds: number; points: number; maxT: number; noise: number; seed: number }): { x: Float64Array; xp: Float64Array } {
+export function rotatedClouds(
+  G: Group,
+  o: { clouds: number; points: number; maxT: number; noise: number; seed: number },
+): { x: Float64Array; xp: Float64Array } {
   const d = G.d;
   const rng = hostRng(o.seed);
   const x = hostNormal(o.clouds * o.points * d, rng);
@@ -43,16 +46,23 @@ export function rotatedClouds(G: Group, o: { clouds: number; points: number; max
 
 export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
   const out = runOutput(opts.outDir);
-  const cfg = opts.quick ? { clouds: 40, points: 8, maxT: 1.2, noise: 0.01 } : { clouds: 400, points: 32, maxT: 1.2, noise: 0.01 };
+  const cfg = opts.quick
+    ? { clouds: 40, points: 8, maxT: 1.2, noise: 0.01 }
+    : { clouds: 400, points: 32, maxT: 1.2, noise: 0.01 };
   const results: { [k: string]: JsonValue } = {};
-  const tasks: [string, Group][] = [["so2", SO(2)], ["so3", SO(3)]];
+  const tasks: [string, Group][] = [
+    ["so2", SO(2)],
+    ["so3", SO(3)],
+  ];
   for (const [i, [name, G]] of tasks.entries()) {
     const { x, xp } = rotatedClouds(G, { ...cfg, seed: opts.seed * 101 + i });
     const t0 = performance.now();
     const found = await discoverFromPairs(x, xp, { n: cfg.clouds * cfg.points, d: G.d }, { points: cfg.points });
     const truth: LieBasis = { d: G.d, k: G.D, generators: G.lieAlgebra };
     results[name] = { ...diagnostics(found, truth), seconds: (performance.now() - t0) / 1000 };
-    opts.log(`discover-rotation ${name}: ${found.basis.k} generators, max principal angle ${Math.max(0, ...(results[name] as { principalAnglesDeg: number[] }).principalAnglesDeg)}°`);
+    opts.log(
+      `discover-rotation ${name}: ${found.basis.k} generators, max principal angle ${Math.max(0, ...(results[name] as { principalAnglesDeg: number[] }).principalAnglesDeg)}°`,
+    );
     out.write(`generators-${name}.svg`, await generatorPanels(found, truth));
     opts.onProgress({ done: i + 1, total: tasks.length, unit: "tasks" });
   }

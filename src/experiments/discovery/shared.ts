@@ -40,7 +40,13 @@ export function generatorPanels(found: Discovery, truth?: LieBasis, label = "lea
 }
 
 /** Central-difference gradients [n, width] of a host scalar function of one sample (float64). */
-export function finiteDifferenceGradients(f: (x: ArrayLike<number>, o: number) => number, x: Float64Array, n: number, width: number, h = 1e-5): Float64Array {
+export function finiteDifferenceGradients(
+  f: (x: ArrayLike<number>, o: number) => number,
+  x: Float64Array,
+  n: number,
+  width: number,
+  h = 1e-5,
+): Float64Array {
   const g = new Float64Array(n * width);
   const xs = Float64Array.from(x);
   for (let s = 0; s < n; s++)
@@ -118,13 +124,19 @@ export async function fitTarget(
   const nTest = n - nTrain;
   let testMSE = NaN;
   if (nTest > 0) {
-    const pred = (await net.apply(tree.ref(res.params), fromHost(xs.subarray(nTrain * width), [nTest, width], { dtype: "float32" })).data()) as Float32Array;
+    const pred = (await net
+      .apply(tree.ref(res.params), fromHost(xs.subarray(nTrain * width), [nTest, width], { dtype: "float32" }))
+      .data()) as Float32Array;
     let s = 0;
     for (let i = 0; i < nTest; i++) s += (pred[i]! - ys[nTrain + i]!) ** 2;
     testMSE = s / nTest;
   }
   const p64 = castTree(res.params, { dtype: "float64", device: "cpu" });
-  const inv = fromHost(scale.map((v) => 1 / v), [1, width], { dtype: "float64", device: "cpu" });
+  const inv = fromHost(
+    scale.map((v) => 1 / v),
+    [1, width],
+    { dtype: "float64", device: "cpu" },
+  );
   return {
     f: (xx) => net.apply(tree.ref(p64), xx.mul(inv.ref)).reshape([-1]),
     testMSE,

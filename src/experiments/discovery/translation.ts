@@ -12,7 +12,11 @@ import { runOutput } from "../output.js";
 import { diagnostics, generatorPanels } from "./shared.js";
 
 /** Signals [n, d] with no Nyquist component and their shifts by t ~ U(−maxShift, maxShift), and the true generator D. */
-export function shiftedSignals(o: { n: number; d: number; maxShift: number; seed: number }): { x: Float64Array; xp: Float64Array; truth: LieBasis } {
+export function shiftedSignals(o: { n: number; d: number; maxShift: number; seed: number }): {
+  x: Float64Array;
+  xp: Float64Array;
+  truth: LieBasis;
+} {
   const { n, d } = o;
   const rng = hostRng(o.seed);
   const x = new Float64Array(n * d);
@@ -33,13 +37,17 @@ export function shiftedSignals(o: { n: number; d: number; maxShift: number; seed
     sig(c, (2 * rng() - 1) * o.maxShift, xp, p * d);
   }
   const D = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) if (i !== j) D[i * d + j] = ((Math.PI / d) * (-1) ** (i - j)) / Math.tan((Math.PI * (i - j)) / d);
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < d; j++)
+      if (i !== j) D[i * d + j] = ((Math.PI / d) * (-1) ** (i - j)) / Math.tan((Math.PI * (i - j)) / d);
   return { x, xp, truth: { d, k: 1, generators: D } };
 }
 
 export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
   const out = runOutput(opts.outDir);
-  const cfg = opts.quick ? { n: 300, d: 12, maxShift: 0.5, refine: 300 } : { n: 2000, d: 16, maxShift: 0.5, refine: 2000 };
+  const cfg = opts.quick
+    ? { n: 300, d: 12, maxShift: 0.5, refine: 300 }
+    : { n: 2000, d: 16, maxShift: 0.5, refine: 2000 };
   const { x, xp, truth } = shiftedSignals({ ...cfg, seed: opts.seed });
   const t0 = performance.now();
   const als = await discoverFromPairs(x, xp, { n: cfg.n, d: cfg.d });
@@ -52,8 +60,16 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
   out.write("generators.svg", await generatorPanels(refined, truth));
   return out.results({
     task: `1-D signal shifts (Rao & Ruderman 1999): ${cfg.n} pairs of ${cfg.d}-sample band-limited signals shifted by up to ±${cfg.maxShift} sample; the generator is the derivative operator`,
-    midpoint: { ...diagnostics(als, truth), relativeResidual: als.details.relativeResidual as number, seconds: alsSeconds },
-    refined: { ...diagnostics(refined, truth), exactRelativeResidual: refined.details.exactRelativeResidual as number, seconds: refinedSeconds },
+    midpoint: {
+      ...diagnostics(als, truth),
+      relativeResidual: als.details.relativeResidual as number,
+      seconds: alsSeconds,
+    },
+    refined: {
+      ...diagnostics(refined, truth),
+      exactRelativeResidual: refined.details.exactRelativeResidual as number,
+      seconds: refinedSeconds,
+    },
     config: cfg,
   });
 }

@@ -26,7 +26,18 @@ import { linePlot, lossCurvePlot, scatterPlot, type Series } from "../../plot/in
 import { l1 } from "../../train/losses.js";
 import { runOutput } from "../output.js";
 import type { ExperimentOptions, ExperimentResults, JsonValue } from "../types.js";
-import { column, energyStats, modelRollout, round, trainModel, trajectoryStats, withParams, type LnnConfig, type TrainedModel, type TrainSpec } from "./shared.js";
+import {
+  column,
+  energyStats,
+  modelRollout,
+  round,
+  trainModel,
+  trajectoryStats,
+  withParams,
+  type LnnConfig,
+  type TrainedModel,
+  type TrainSpec,
+} from "./shared.js";
 
 const TAU = 2 * Math.PI;
 /** The baseline predicts q̈ / 20 (mean |q̈| ≈ 23 on the training states). */
@@ -35,8 +46,38 @@ const TARGET_SCALE = 20;
 const DIVERGED = 100;
 
 /** Quick and full settings (`epochs` and `hidden` can be set with --param; defaults listed in ../index.ts). */
-const QUICK: LnnConfig = { hidden: [64, 64], nTrain: 8192, nVal: 1024, epochs: 48, batch: 256, maxLr: 1e-3, finalLr: 2e-5, lnnVelScale: 10, lnnMaxLr: 1e-2, lnnClip: 1, ics: 4, tEnd: 10, dt: 0.01, every: 10 };
-const FULL: LnnConfig = { hidden: [128, 128], nTrain: 131072, nVal: 4096, epochs: 24, batch: 256, maxLr: 1e-3, finalLr: 2e-5, lnnVelScale: 10, lnnMaxLr: 1e-2, lnnClip: 1, ics: 40, tEnd: 100, dt: 0.01, every: 10 };
+const QUICK: LnnConfig = {
+  hidden: [64, 64],
+  nTrain: 8192,
+  nVal: 1024,
+  epochs: 48,
+  batch: 256,
+  maxLr: 1e-3,
+  finalLr: 2e-5,
+  lnnVelScale: 10,
+  lnnMaxLr: 1e-2,
+  lnnClip: 1,
+  ics: 4,
+  tEnd: 10,
+  dt: 0.01,
+  every: 10,
+};
+const FULL: LnnConfig = {
+  hidden: [128, 128],
+  nTrain: 131072,
+  nVal: 4096,
+  epochs: 24,
+  batch: 256,
+  maxLr: 1e-3,
+  finalLr: 2e-5,
+  lnnVelScale: 10,
+  lnnMaxLr: 1e-2,
+  lnnClip: 1,
+  ics: 40,
+  tEnd: 100,
+  dt: 0.01,
+  every: 10,
+};
 
 /** Runs `lnn-double-pendulum` (registered in ../index.ts). */
 export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
@@ -75,27 +116,45 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
       maxLr: cfg.lnnMaxLr,
       ...(cfg.lnnClip > 0 ? { clipNorm: cfg.lnnClip } : {}),
       lossFn: (p, x, y) => l1(lnnField(p, x).slice([], [n, D]), y),
-      x: xTr, y: tr.qdd, xVal: xVa, yVal: va.qdd, dIn: D, dOut: n,
+      x: xTr,
+      y: tr.qdd,
+      xVal: xVa,
+      yVal: va.qdd,
+      dIn: D,
+      dOut: n,
     },
     {
       name: "baseline",
       sizes: [D, ...cfg.hidden, n],
       maxLr: 3 * cfg.maxLr,
       lossFn: (p, x, y) => l1(baseField(p, x), y),
-      x: xTr, y: tr.qdd, xVal: xVa, yVal: va.qdd, dIn: D, dOut: n,
+      x: xTr,
+      y: tr.qdd,
+      xVal: xVa,
+      yVal: va.qdd,
+      dIn: D,
+      dOut: n,
     },
     {
       name: "hnn",
       sizes: [D, ...cfg.hidden, 1],
       lossFn: (p, z, y) => l1(hnnField(p, z), y),
-      x: canon.toCanonicalBatch(xTr), y: canon.derivativesBatch(xTr),
-      xVal: canon.toCanonicalBatch(xVa), yVal: canon.derivativesBatch(xVa), dIn: D, dOut: D,
+      x: canon.toCanonicalBatch(xTr),
+      y: canon.derivativesBatch(xTr),
+      xVal: canon.toCanonicalBatch(xVa),
+      yVal: canon.derivativesBatch(xVa),
+      dIn: D,
+      dOut: D,
     },
   ];
   const keys = splitKey(makeKey(opts.seed), specs.length);
   const stepsPerModel = cfg.epochs * Math.ceil(cfg.nTrain / cfg.batch);
   const offset = { done: 0, total: stepsPerModel * specs.length };
-  const files: Record<string, string> = { lnn: "checkpoint.safetensors", baseline: "baseline.safetensors", hnn: "hnn.safetensors" };
+  const files: Record<string, string> = {
+    lnn: "checkpoint.safetensors",
+    baseline: "baseline.safetensors",
+    hnn: "hnn.safetensors",
+  };
   const trained: TrainedModel[] = [];
   for (let i = 0; i < specs.length; i++) {
     const m = await trainModel(specs[i]!, cfg, keys[i]!, opts, out, files[specs[i]!.name]!, offset);
@@ -116,16 +175,34 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
   const tRec = Float64Array.from({ length: T }, (_, k) => k * cfg.dt * cfg.every);
   const r0 = performance.now();
   const truth = new Float64Array(cfg.ics * T * D);
-  for (let b = 0; b < cfg.ics; b++) truth.set(trueTrajectories(system, x0.subarray(b * D, (b + 1) * D), tRec, { rtol: 1e-11, atol: 1e-11 }), b * T * D);
+  for (let b = 0; b < cfg.ics; b++)
+    truth.set(trueTrajectories(system, x0.subarray(b * D, (b + 1) * D), tRec, { rtol: 1e-11, atol: 1e-11 }), b * T * D);
   const E0 = Float64Array.from({ length: cfg.ics }, (_, b) => system.energyHost(x0.subarray(b * D, (b + 1) * D)));
   const energies = (states: Float64Array, B: number) => energyOf(system, states, B, T, { invalid: "nan" });
-  const truthDrift = energyStats(energies(truth, cfg.ics), E0, cfg.ics, T, () => vMax, new Array<boolean>(cfg.ics).fill(true));
+  const truthDrift = energyStats(
+    energies(truth, cfg.ics),
+    E0,
+    cfg.ics,
+    T,
+    () => vMax,
+    new Array<boolean>(cfg.ics).fill(true),
+  );
 
   const byName = Object.fromEntries(trained.map((m) => [m.name, m]));
   const rollouts: Record<string, Float64Array> = {};
   const runs: [string, () => Rollout][] = [
     ["lnn", () => modelRollout(wrapAngles(lnnField, n), byName.lnn!.params, x0, D, ro)],
-    ["baseline", () => modelRollout(wrapAngles<MLPParams>((p, x) => np.concatenate([x.ref.slice([], [n, D]), baseField(p, x)], 1), n), byName.baseline!.params, x0, D, ro)],
+    [
+      "baseline",
+      () =>
+        modelRollout(
+          wrapAngles<MLPParams>((p, x) => np.concatenate([x.ref.slice([], [n, D]), baseField(p, x)], 1), n),
+          byName.baseline!.params,
+          x0,
+          D,
+          ro,
+        ),
+    ],
     [
       "hnn",
       () => {
@@ -150,7 +227,11 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
     const E = energies(r.states, cfg.ics);
     // Diverged: a non-finite state, or |E − E0| above 100 max V (|ω| far beyond the training
     // range; one such finite blow-up made the full-form baseline's mean 9e65).
-    const ok = r.divergedAt.map((d, b) => d === null && Array.from({ length: T }, (_, k) => Math.abs(E[b * T + k]! - E0[b]!)).every((e) => e <= DIVERGED * vMax));
+    const ok = r.divergedAt.map(
+      (d, b) =>
+        d === null &&
+        Array.from({ length: T }, (_, k) => Math.abs(E[b * T + k]! - E0[b]!)).every((e) => e <= DIVERGED * vMax),
+    );
     const st = energyStats(E, E0, cfg.ics, T, () => vMax, ok);
     perTime[name] = st.perTime;
     const m = byName[name];
@@ -159,7 +240,9 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
       energyErrorMean: round(st.mean),
       energyErrorMedian: round(st.medianAtEnd),
       trajectoryError: round(trajectoryStats(r.states, truth, cfg.ics, T, D, n, ok)),
-      trajectoryError1s: round(trajectoryStats(r.states, truth, cfg.ics, T, D, n, ok, Math.round(1 / (cfg.dt * cfg.every)) + 1)),
+      trajectoryError1s: round(
+        trajectoryStats(r.states, truth, cfg.ics, T, D, n, ok, Math.round(1 / (cfg.dt * cfg.every)) + 1),
+      ),
       diverged: ok.filter((v) => !v).length,
       ...(m ? { valLoss: round(m.valLoss), trainSeconds: round(m.seconds), steps: m.steps } : {}),
       rolloutSeconds: round((performance.now() - s0) / 1000),
@@ -169,19 +252,42 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
   const rolloutSeconds = (performance.now() - r0) / 1000;
 
   // Plots
-  out.write("loss.svg", await lossCurvePlot({ title: "lnn-double-pendulum: L1 loss per epoch (hnn: on [q̇, ṗ])", curves: trained, yLabel: "L1 loss" }));
+  out.write(
+    "loss.svg",
+    await lossCurvePlot({
+      title: "lnn-double-pendulum: L1 loss per epoch (hnn: on [q̇, ṗ])",
+      curves: trained,
+      yLabel: "L1 loss",
+    }),
+  );
   const kPhase = Math.min(T, Math.round(Math.min(cfg.tEnd, 10) / (cfg.dt * cfg.every)) + 1);
-  const models = [["truth", truth] as const, ...(["lnn", "baseline", "hnn"] as const).map((k) => [k, rollouts[k]!] as const)];
-  const phase: Series[] = models.map(([name, s]) => ({ name, x: column(s, 0, T, D, 0, kPhase, true), y: column(s, 0, T, D, 2, kPhase) }));
+  const models = [
+    ["truth", truth] as const,
+    ...(["lnn", "baseline", "hnn"] as const).map((k) => [k, rollouts[k]!] as const),
+  ];
+  const phase: Series[] = models.map(([name, s]) => ({
+    name,
+    x: column(s, 0, T, D, 0, kPhase, true),
+    y: column(s, 0, T, D, 2, kPhase),
+  }));
   out.write(
     "phase.svg",
-    await scatterPlot({ title: `double pendulum from θ = (3π/7, 3π/4), ω = 0: θ1 vs ω1, first ${((kPhase - 1) * cfg.dt * cfg.every).toFixed(0)} s`, series: phase, xLabel: "θ1 (wrapped)", yLabel: "ω1", pointSize: 6 }),
+    await scatterPlot({
+      title: `double pendulum from θ = (3π/7, 3π/4), ω = 0: θ1 vs ω1, first ${((kPhase - 1) * cfg.dt * cfg.every).toFixed(0)} s`,
+      series: phase,
+      xLabel: "θ1 (wrapped)",
+      yLabel: "ω1",
+      pointSize: 6,
+    }),
   );
   out.write(
     "energy.svg",
     await linePlot({
       title: `|E − E0| / max V over time (mean of ${cfg.ics} initial conditions)`,
-      series: [{ name: "truth (dopri5)", x: tRec, y: truthDrift.perTime }, ...Object.entries(perTime).map(([name, y]) => ({ name, x: tRec, y }))],
+      series: [
+        { name: "truth (dopri5)", x: tRec, y: truthDrift.perTime },
+        ...Object.entries(perTime).map(([name, y]) => ({ name, x: tRec, y })),
+      ],
       xLabel: "t (s)",
       yLabel: "|E − E0| / 29.4",
       logY: true,

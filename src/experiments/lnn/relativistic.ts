@@ -21,7 +21,18 @@ import { linePlot, lossCurvePlot, scatterPlot } from "../../plot/index.js";
 import { l1 } from "../../train/losses.js";
 import { runOutput } from "../output.js";
 import type { ExperimentOptions, ExperimentResults, JsonValue } from "../types.js";
-import { column, energyStats, modelRollout, round, trainModel, trajectoryStats, withParams, type LnnConfig, type TrainedModel, type TrainSpec } from "./shared.js";
+import {
+  column,
+  energyStats,
+  modelRollout,
+  round,
+  trainModel,
+  trajectoryStats,
+  withParams,
+  type LnnConfig,
+  type TrainedModel,
+  type TrainSpec,
+} from "./shared.js";
 
 /** The baseline predicts q̈ / 3 (mean |q̈| ≈ 3 on the training states). */
 const TARGET_SCALE = 3;
@@ -33,8 +44,38 @@ const TARGET_SCALE = 3;
 const E_MAX = 2;
 
 /** Quick and full settings (`epochs` and `hidden` can be set with --param; defaults listed in ../index.ts). */
-const QUICK: LnnConfig = { hidden: [64, 64], nTrain: 8192, nVal: 1024, epochs: 32, batch: 256, maxLr: 1e-3, finalLr: 2e-5, lnnVelScale: 1, lnnMaxLr: 1e-2, lnnClip: 1, ics: 4, tEnd: 10, dt: 0.01, every: 10 };
-const FULL: LnnConfig = { hidden: [128, 128], nTrain: 65536, nVal: 4096, epochs: 24, batch: 256, maxLr: 1e-3, finalLr: 2e-5, lnnVelScale: 1, lnnMaxLr: 5e-3, lnnClip: 1, ics: 20, tEnd: 50, dt: 0.01, every: 10 };
+const QUICK: LnnConfig = {
+  hidden: [64, 64],
+  nTrain: 8192,
+  nVal: 1024,
+  epochs: 32,
+  batch: 256,
+  maxLr: 1e-3,
+  finalLr: 2e-5,
+  lnnVelScale: 1,
+  lnnMaxLr: 1e-2,
+  lnnClip: 1,
+  ics: 4,
+  tEnd: 10,
+  dt: 0.01,
+  every: 10,
+};
+const FULL: LnnConfig = {
+  hidden: [128, 128],
+  nTrain: 65536,
+  nVal: 4096,
+  epochs: 24,
+  batch: 256,
+  maxLr: 1e-3,
+  finalLr: 2e-5,
+  lnnVelScale: 1,
+  lnnMaxLr: 5e-3,
+  lnnClip: 1,
+  ics: 20,
+  tEnd: 50,
+  dt: 0.01,
+  every: 10,
+};
 
 /** Runs `lnn-relativistic` (registered in ../index.ts). */
 export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
@@ -46,13 +87,39 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
   const D = 2;
   const tr = relativisticSamples({ n: cfg.nTrain, seed: opts.seed * 7919 + 11, system });
   const va = relativisticSamples({ n: cfg.nVal, seed: opts.seed * 7919 + 12, system });
-  opts.log(`lnn-relativistic: MLP 2→${cfg.hidden.join("→")}→1 softplus, ${cfg.nTrain} states, batch ${cfg.batch}, ${cfg.epochs} epochs; ${cfg.ics} rollouts of ${cfg.tEnd} s`);
+  opts.log(
+    `lnn-relativistic: MLP 2→${cfg.hidden.join("→")}→1 softplus, ${cfg.nTrain} states, batch ${cfg.batch}, ${cfg.epochs} epochs; ${cfg.ics} rollouts of ${cfg.tEnd} s`,
+  );
   const lnnField = lagrangianFieldMLP("softplus");
   const baseNet = MLP([D, ...cfg.hidden, 1], { activation: "softplus" });
   const relBase = (p: MLPParams, x: JArray) => baseNet.apply(p, x).mul(TARGET_SCALE);
   const specs: TrainSpec[] = [
-    { name: "lnn", sizes: [D, ...cfg.hidden, 1], init: (k) => convexInit([D, ...cfg.hidden, 1], k), maxLr: cfg.lnnMaxLr, ...(cfg.lnnClip > 0 ? { clipNorm: cfg.lnnClip } : {}), lossFn: (p, x, y) => l1(lnnField(p, x).slice([], [1, 2]), y), x: tr.x, y: tr.qdd, xVal: va.x, yVal: va.qdd, dIn: D, dOut: 1 },
-    { name: "baseline", sizes: [D, ...cfg.hidden, 1], maxLr: 3 * cfg.maxLr, lossFn: (p, x, y) => l1(relBase(p, x), y), x: tr.x, y: tr.qdd, xVal: va.x, yVal: va.qdd, dIn: D, dOut: 1 },
+    {
+      name: "lnn",
+      sizes: [D, ...cfg.hidden, 1],
+      init: (k) => convexInit([D, ...cfg.hidden, 1], k),
+      maxLr: cfg.lnnMaxLr,
+      ...(cfg.lnnClip > 0 ? { clipNorm: cfg.lnnClip } : {}),
+      lossFn: (p, x, y) => l1(lnnField(p, x).slice([], [1, 2]), y),
+      x: tr.x,
+      y: tr.qdd,
+      xVal: va.x,
+      yVal: va.qdd,
+      dIn: D,
+      dOut: 1,
+    },
+    {
+      name: "baseline",
+      sizes: [D, ...cfg.hidden, 1],
+      maxLr: 3 * cfg.maxLr,
+      lossFn: (p, x, y) => l1(relBase(p, x), y),
+      x: tr.x,
+      y: tr.qdd,
+      xVal: va.x,
+      yVal: va.qdd,
+      dIn: D,
+      dOut: 1,
+    },
   ];
   const keys = splitKey(makeKey(opts.seed + 1), specs.length);
   const stepsPerModel = cfg.epochs * Math.ceil(cfg.nTrain / cfg.batch);
@@ -79,12 +146,23 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
   const T = records + 1;
   const tRec = Float64Array.from({ length: T }, (_, k) => k * cfg.dt * cfg.every);
   const truth = new Float64Array(cfg.ics * T * D);
-  for (let b = 0; b < cfg.ics; b++) truth.set(trueTrajectories(system, x0.subarray(b * D, (b + 1) * D), tRec, { rtol: 1e-11, atol: 1e-11 }), b * T * D);
+  for (let b = 0; b < cfg.ics; b++)
+    truth.set(trueTrajectories(system, x0.subarray(b * D, (b + 1) * D), tRec, { rtol: 1e-11, atol: 1e-11 }), b * T * D);
   const E0 = Float64Array.from({ length: cfg.ics }, (_, b) => system.energyHost(x0.subarray(b * D, (b + 1) * D)));
   const byName = Object.fromEntries(trained.map((m) => [m.name, m]));
   const runs: [string, () => Rollout][] = [
     ["lnn", () => modelRollout(lnnField, byName.lnn!.params, x0, D, ro)],
-    ["baseline", () => modelRollout<MLPParams>((p, x) => np.concatenate([x.ref.slice([], [1, 2]), relBase(p, x)], 1), byName.baseline!.params, x0, D, ro)],
+    [
+      "baseline",
+      () =>
+        modelRollout<MLPParams>(
+          (p, x) => np.concatenate([x.ref.slice([], [1, 2]), relBase(p, x)], 1),
+          byName.baseline!.params,
+          x0,
+          D,
+          ro,
+        ),
+    ],
     ["truthRK4", () => modelRollout<Record<string, never>>((_p, x) => system.field(x), {}, x0, D, ro)],
   ];
   const modelResults: Record<string, JsonValue> = {};
@@ -96,12 +174,15 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
     rollouts[name] = r.states;
     const E = energyOf(system, r.states, cfg.ics, T, { invalid: "nan" });
     // A record at |q̇| ≥ c has no real energy: count that trajectory as diverged.
-    const ok = r.divergedAt.map((d, b) => d === null && Array.from({ length: T }, (_, k) => E[b * T + k]!).every(Number.isFinite));
+    const ok = r.divergedAt.map(
+      (d, b) => d === null && Array.from({ length: T }, (_, k) => E[b * T + k]!).every(Number.isFinite),
+    );
     const st = energyStats(E, E0, cfg.ics, T, (b) => E0[b]!, ok);
     perTime[name] = st.perTime;
     const m = byName[name];
     let maxSpeed = 0;
-    for (let i = 1; i < r.states.length; i += D) if (Number.isFinite(r.states[i]!)) maxSpeed = Math.max(maxSpeed, Math.abs(r.states[i]!));
+    for (let i = 1; i < r.states.length; i += D)
+      if (Number.isFinite(r.states[i]!)) maxSpeed = Math.max(maxSpeed, Math.abs(r.states[i]!));
     modelResults[name] = {
       energyError: round(st.atEnd),
       energyErrorMean: round(st.mean),
@@ -114,12 +195,19 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
     };
     opts.log(`lnn-relativistic: ${name} rollout: ${JSON.stringify(modelResults[name])}`);
   }
-  out.write("loss.svg", await lossCurvePlot({ title: "lnn-relativistic: L1 loss on q̈ per epoch", curves: trained, yLabel: "L1 loss" }));
+  out.write(
+    "loss.svg",
+    await lossCurvePlot({ title: "lnn-relativistic: L1 loss on q̈ per epoch", curves: trained, yLabel: "L1 loss" }),
+  );
   out.write(
     "phase.svg",
     await scatterPlot({
       title: `relativistic particle from q0 = ${x0[0]!.toFixed(2)}, q̇0 = ${x0[1]!.toFixed(2)}: phase portrait`,
-      series: [["truth", truth] as const, ["lnn", rollouts.lnn!] as const, ["baseline", rollouts.baseline!] as const].map(([name, s]) => ({ name, x: column(s, 0, T, D, 0), y: column(s, 0, T, D, 1) })),
+      series: [
+        ["truth", truth] as const,
+        ["lnn", rollouts.lnn!] as const,
+        ["baseline", rollouts.baseline!] as const,
+      ].map(([name, s]) => ({ name, x: column(s, 0, T, D, 0), y: column(s, 0, T, D, 1) })),
       xLabel: "q",
       yLabel: "q̇",
       pointSize: 6,
@@ -142,8 +230,22 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
     baseline: modelResults.baseline!,
     truthRK4: modelResults.truthRK4!,
     config: {
-      quick: opts.quick, hidden: cfg.hidden, nTrain: cfg.nTrain, batch: cfg.batch, epochs: cfg.epochs, stepsPerModel, loss: "l1", initialConditions: cfg.ics, tEnd: cfg.tEnd, dt: cfg.dt, icEnergyMax: E_MAX, icTopSpeed: round(Math.sqrt(1 - 1 / (E_MAX * E_MAX))),
-      init: "lnn: convex; baseline: torch", baselineTargetScale: TARGET_SCALE, maxLr: { lnn: cfg.lnnMaxLr, baseline: 3 * cfg.maxLr }, lnnClipNorm: cfg.lnnClip,
+      quick: opts.quick,
+      hidden: cfg.hidden,
+      nTrain: cfg.nTrain,
+      batch: cfg.batch,
+      epochs: cfg.epochs,
+      stepsPerModel,
+      loss: "l1",
+      initialConditions: cfg.ics,
+      tEnd: cfg.tEnd,
+      dt: cfg.dt,
+      icEnergyMax: E_MAX,
+      icTopSpeed: round(Math.sqrt(1 - 1 / (E_MAX * E_MAX))),
+      init: "lnn: convex; baseline: torch",
+      baselineTargetScale: TARGET_SCALE,
+      maxLr: { lnn: cfg.lnnMaxLr, baseline: 3 * cfg.maxLr },
+      lnnClipNorm: cfg.lnnClip,
       paper: "500×4 softplus (no numbers published)",
     },
     seconds: round((performance.now() - t0) / 1000),

@@ -41,7 +41,11 @@ export interface LnnConfig {
 
 /** `cfg` with the parameters the user set (epochs, hidden; declared in ../index.ts). */
 export function withParams(cfg: LnnConfig, params: Record<string, ParamValue>): LnnConfig {
-  return { ...cfg, epochs: intParam(params, "epochs") ?? cfg.epochs, hidden: intListParam(params, "hidden") ?? cfg.hidden };
+  return {
+    ...cfg,
+    epochs: intParam(params, "epochs") ?? cfg.epochs,
+    hidden: intListParam(params, "hidden") ?? cfg.hidden,
+  };
 }
 
 /** One trained model: its parameters (owned by the caller), loss history and timing. */
@@ -77,7 +81,15 @@ export interface TrainSpec {
  * Trains one model with Adam and a one-cycle schedule (peak `spec.maxLr`, from peak/25 to
  * cfg.finalLr), writes its checkpoint to `file`, and advances the shared progress `offset`.
  */
-export async function trainModel(spec: TrainSpec, cfg: LnnConfig, key: JArray, opts: ExperimentOptions, out: RunOutput, file: string, offset: { done: number; total: number }): Promise<TrainedModel> {
+export async function trainModel(
+  spec: TrainSpec,
+  cfg: LnnConfig,
+  key: JArray,
+  opts: ExperimentOptions,
+  out: RunOutput,
+  file: string,
+  offset: { done: number; total: number },
+): Promise<TrainedModel> {
   const t0 = performance.now();
   const n = spec.x.length / spec.dIn;
   const nVal = spec.xVal.length / spec.dIn;
@@ -103,16 +115,36 @@ export async function trainModel(spec: TrainSpec, cfg: LnnConfig, key: JArray, o
     schedule,
     ...(spec.clipNorm !== undefined ? { clipNorm: spec.clipNorm } : {}),
     seed: opts.seed,
-    config: { experiment: spec.name, sizes: spec.sizes, activation: "softplus", loss: "l1", ...cfg, maxLr, clipNorm: spec.clipNorm ?? null, init: spec.init ? "custom" : "torch" },
+    config: {
+      experiment: spec.name,
+      sizes: spec.sizes,
+      activation: "softplus",
+      loss: "l1",
+      ...cfg,
+      maxLr,
+      clipNorm: spec.clipNorm ?? null,
+      init: spec.init ? "custom" : "torch",
+    },
     checkpoint: out.checkpoint(file, cfg.epochs),
-    onProgress: stepProgress(opts.onProgress, { offset: offset.done, total: offset.total, metrics: (p) => ({ [spec.name]: p.trainLoss }) }),
+    onProgress: stepProgress(opts.onProgress, {
+      offset: offset.done,
+      total: offset.total,
+      metrics: (p) => ({ [spec.name]: p.trainLoss }),
+    }),
   });
   offset.done += totalSteps;
   for (const a of [x, y, xv, yv]) a.dispose();
   tree.dispose(res.optState);
   if (res.stopReason !== "completed") opts.log(`${spec.name}: ${res.message}`);
   const last = res.history[res.history.length - 1];
-  return { name: spec.name, params: res.params, history: res.history, valLoss: last?.valLoss ?? NaN, seconds: (performance.now() - t0) / 1000, steps: res.steps };
+  return {
+    name: spec.name,
+    params: res.params,
+    history: res.history,
+    valLoss: last?.valLoss ?? NaN,
+    seconds: (performance.now() - t0) / 1000,
+    steps: res.steps,
+  };
 }
 
 /**
@@ -120,8 +152,20 @@ export async function trainModel(spec: TrainSpec, cfg: LnnConfig, key: JArray, o
  * `every` steps of dt, `records` records after x0, each record's steps in one jit; a diverging
  * trajectory is recorded (NaN from there, `divergedAt`), not thrown.
  */
-export function modelRollout<P extends JsTree<JArray>>(field: ParamField<P>, params: P, x0: Float64Array, dim: number, o: { dt: number; every: number; records: number }): Rollout {
-  return rollout({ field, params }, fromHost(x0, [x0.length / dim, dim], { what: "rollout x0" }), { dt: o.every * o.dt, steps: o.records, substeps: o.every, method: "rk4", onNonFinite: "record" });
+export function modelRollout<P extends JsTree<JArray>>(
+  field: ParamField<P>,
+  params: P,
+  x0: Float64Array,
+  dim: number,
+  o: { dt: number; every: number; records: number },
+): Rollout {
+  return rollout({ field, params }, fromHost(x0, [x0.length / dim, dim], { what: "rollout x0" }), {
+    dt: o.every * o.dt,
+    steps: o.records,
+    substeps: o.every,
+    method: "rk4",
+    onNonFinite: "record",
+  });
 }
 
 /** Statistics of |E(x̂(t)) − E0| / scale over B trajectories × T records; diverged trajectories excluded. */
@@ -133,7 +177,14 @@ export interface EnergyStats {
 }
 
 /** Energy error statistics of energies E [B, T] against E0 [B], scaled per trajectory; only trajectories with ok[b]. */
-export function energyStats(E: Float64Array, E0: ArrayLike<number>, B: number, T: number, scale: (b: number) => number, ok: boolean[]): EnergyStats {
+export function energyStats(
+  E: Float64Array,
+  E0: ArrayLike<number>,
+  B: number,
+  T: number,
+  scale: (b: number) => number,
+  ok: boolean[],
+): EnergyStats {
   const ends: number[] = [];
   const all: number[] = [];
   const perTime = new Float64Array(T);
@@ -151,7 +202,16 @@ export function energyStats(E: Float64Array, E0: ArrayLike<number>, B: number, T
 }
 
 /** Mean over trajectories and records (the first kMax) of the L2 state error (angle differences wrapped for the first nAngles coordinates). */
-export function trajectoryStats(pred: Float64Array, truth: Float64Array, B: number, T: number, D: number, nAngles: number, ok: boolean[], kMax = T): number {
+export function trajectoryStats(
+  pred: Float64Array,
+  truth: Float64Array,
+  B: number,
+  T: number,
+  D: number,
+  nAngles: number,
+  ok: boolean[],
+  kMax = T,
+): number {
   const errs: number[] = [];
   for (let b = 0; b < B; b++) {
     if (!ok[b]) continue;
@@ -169,7 +229,15 @@ export function trajectoryStats(pred: Float64Array, truth: Float64Array, B: numb
 }
 
 /** Coordinate j of trajectory b of states [B, T, D], the first kMax records (wrapped to [−π, π) with `wrap`). */
-export function column(states: Float64Array, b: number, T: number, D: number, j: number, kMax = T, wrap = false): Float64Array {
+export function column(
+  states: Float64Array,
+  b: number,
+  T: number,
+  D: number,
+  j: number,
+  kMax = T,
+  wrap = false,
+): Float64Array {
   const n = Math.min(T, kMax);
   return Float64Array.from({ length: n }, (_, k) => {
     const v = states[(b * T + k) * D + j]!;

@@ -40,8 +40,15 @@ interface BilinearBlock {
  *   contiguous i), then one 2-D matmul [B·no, K·n] @ wᵀ.
  * Every matmul operand is contiguous along its reduction axis.
  */
-export function EquivariantBilinear(repIn: Rep, repOut: Rep, opts: { dtype?: FloatDtype; scale?: number } = {}): RepModule<EquivariantBilinearParams> & { blocks: number; weights: number } {
-  if (repIn.G.key !== repOut.G.key) throw new ConfigError(`EquivariantBilinear: repIn is a representation of ${repIn.G.name} but repOut of ${repOut.G.name}`);
+export function EquivariantBilinear(
+  repIn: Rep,
+  repOut: Rep,
+  opts: { dtype?: FloatDtype; scale?: number } = {},
+): RepModule<EquivariantBilinearParams> & { blocks: number; weights: number } {
+  if (repIn.G.key !== repOut.G.key)
+    throw new ConfigError(
+      `EquivariantBilinear: repIn is a representation of ${repIn.G.name} but repOut of ${repOut.G.name}`,
+    );
   const Lin = summandLayout(repIn);
   const Lout = summandLayout(repOut);
   const srcOf = new Map<string, SummandGroup>();
@@ -99,7 +106,11 @@ export function EquivariantBilinear(repIn: Rep, repOut: Rep, opts: { dtype?: Flo
           if (no === 1) yb = np.matmul(z.reshape([B, K * n]), w.transpose([1, 0]));
           else {
             const zz = contiguous(z.reshape([B, K, no, n]).transpose([0, 2, 1, 3]), one).reshape([B * no, K * n]);
-            yb = np.matmul(zz, w.transpose([1, 0])).reshape([B, no, m]).transpose([0, 2, 1]).reshape([B, m * no]);
+            yb = np
+              .matmul(zz, w.transpose([1, 0]))
+              .reshape([B, no, m])
+              .transpose([0, 2, 1])
+              .reshape([B, m * no]);
           }
         }
         const prev = outParts.get(b.out);
@@ -133,13 +144,20 @@ export function EquivariantBilinear(repIn: Rep, repOut: Rep, opts: { dtype?: Flo
         const costZ = K * n * no * ni + m * K * n * no;
         if (costT <= costZ) {
           const t = mmFM(w.reshape([m * K, n]), xa.reshape([n, ni * B]), at); // [m·K, ni·B]
-          if (ni === 1) yb = t.reshape([m, K, 1, B]).mul(c.reshape([1, K, no, B])).sum(1);
+          if (ni === 1)
+            yb = t
+              .reshape([m, K, 1, B])
+              .mul(c.reshape([1, K, no, B]))
+              .sum(1);
           else {
             const cc = c.reshape([K, no, ni, B]).transpose([1, 0, 2, 3]).reshape([1, no, K, ni, B]);
             yb = t.reshape([m, 1, K, ni, B]).mul(cc).sum([2, 3]);
           }
         } else {
-          const z = c.reshape([K, 1, no, ni, B]).mul(xa.reshape([1, n, 1, ni, B])).sum(3); // [K, n, no, B]
+          const z = c
+            .reshape([K, 1, no, ni, B])
+            .mul(xa.reshape([1, n, 1, ni, B]))
+            .sum(3); // [K, n, no, B]
           yb = mmFM(w, z.reshape([K * n, no * B]), at);
         }
         yb = yb.reshape([m * no, B]);

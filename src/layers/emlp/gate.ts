@@ -52,7 +52,8 @@ export function GatedNonlinearity(rep: Rep): RepModule<Record<string, never>> {
     ? L.groups.map((g) => [g.sortedOffset, g.count, g.rep.size, isScalarType(g.rep) ? -1 : gates[g.sortedOffset]!])
     : null;
   if (segs !== null)
-    for (const [off, cnt, sz, go] of segs) if (go >= 0) for (let c = 0; c < cnt; c++) if (gates[off + c * sz] !== go + c) segs.length = 0;
+    for (const [off, cnt, sz, go] of segs)
+      if (go >= 0) for (let c = 0; c < cnt; c++) if (gates[off + c * sz] !== go + c) segs.length = 0;
   const fast = segs !== null && segs.length > 0;
   return {
     kind: "GatedNonlinearity",

@@ -5,8 +5,22 @@
  */
 export { EquivariantBilinear, type EquivariantBilinearParams } from "./bilinear.js";
 export { GatedNonlinearity, gateIndices, gated } from "./gate.js";
-export { EquivariantLinear, type EquivariantLinearOptions, type EquivariantLinearParams, type LinearParametrization } from "./linear.js";
+export {
+  EquivariantLinear,
+  type EquivariantLinearOptions,
+  type EquivariantLinearParams,
+  type LinearParametrization,
+} from "./linear.js";
 export { residual } from "./residual.js";
-export { EMLP, EMLPBlock, asScalarFn, chain, uniformRep, type EMLPBlockParams, type EMLPOptions, type UniformRepOptions } from "./model.js";
+export {
+  EMLP,
+  EMLPBlock,
+  asScalarFn,
+  chain,
+  uniformRep,
+  type EMLPBlockParams,
+  type EMLPOptions,
+  type UniformRepOptions,
+} from "./model.js";
 export { featureMajorByTranspose, type RepModule } from "../../nn/module.js";
 export { repAction } from "../../reps/action.js";

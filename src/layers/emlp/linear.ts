@@ -69,7 +69,9 @@ function tryBasis(repIn: Rep, repOut: Rep, opts?: SolveOptions): EquivariantBasi
 function blockW(C: JArray, Q: JArray, m: number, n: number, no: number, ni: number, r: number): JArray {
   const P = r === 1 ? C.mul(Q.reshape([1, no * ni])) : np.matmul(C, Q.transpose([1, 0])); // [m·n, no·ni]
   if (no === 1 && ni === 1) return P.reshape([m, n]);
-  return P.reshape([m, n, no, ni]).transpose([0, 2, 1, 3]).reshape([m * no, n * ni]);
+  return P.reshape([m, n, no, ni])
+    .transpose([0, 2, 1, 3])
+    .reshape([m * no, n * ni]);
 }
 
 /**
@@ -82,7 +84,11 @@ export function EquivariantLinear(
   repIn: Rep,
   repOut: Rep,
   opts: EquivariantLinearOptions = {},
-): RepModule<EquivariantLinearParams> & { basis: EquivariantBasis; biasBasis: EquivariantBasis | null; weight(p: EquivariantLinearParams, at: Placement): JArray } {
+): RepModule<EquivariantLinearParams> & {
+  basis: EquivariantBasis;
+  biasBasis: EquivariantBasis | null;
+  weight(p: EquivariantLinearParams, at: Placement): JArray;
+} {
   const basis = equivariantBasis(repIn, repOut, opts.solve);
   const biasBasis = opts.bias === false ? null : tryBasis(Scalar(repIn.G), repOut, opts.solve);
   const Lin = summandLayout(repIn);
@@ -99,10 +105,13 @@ export function EquivariantLinear(
   const bQT = biasBasis?.blocks.map((b) => transpose(b.basis, b.outRep.size, b.rank)) ?? [];
   const parametrization = opts.parametrization ?? "projected";
   if (parametrization !== "projected" && parametrization !== "basis")
-    throw new ConfigError(`EquivariantLinear: parametrization must be "projected" or "basis", got ${JSON.stringify(parametrization)}`);
+    throw new ConfigError(
+      `EquivariantLinear: parametrization must be "projected" or "basis", got ${JSON.stringify(parametrization)}`,
+    );
   const projected = parametrization === "projected";
   /** Coefficients [rows, r] of a block's parameters: themselves ("basis") or their projection w·Q ("projected"). */
-  const coeffs = (w: JArray, Q: Float64Array, width: number, r: number, like: Placement): JArray => (projected ? np.matmul(w, fromHost(Q, [width, r], like)) : w);
+  const coeffs = (w: JArray, Q: Float64Array, width: number, r: number, like: Placement): JArray =>
+    projected ? np.matmul(w, fromHost(Q, [width, r], like)) : w;
 
   /** W [nOut, nIn] in the reps' own order (out-major: x @ Wᵀ reduces over W's last axis). */
   const weightMat = (p: EquivariantLinearParams, like: Placement): JArray => {
@@ -118,7 +127,17 @@ export function EquivariantLinear(
         if (k === undefined) cols.push(np.zeros([m * no, n * ni], like));
         else {
           const b = basis.blocks[k]!;
-          cols.push(blockW(coeffs(p.w[k]!, Qh[k]!, no * ni, b.rank, like), fromHost(Qh[k]!, [no * ni, b.rank], like), m, n, no, ni, b.rank));
+          cols.push(
+            blockW(
+              coeffs(p.w[k]!, Qh[k]!, no * ni, b.rank, like),
+              fromHost(Qh[k]!, [no * ni, b.rank], like),
+              m,
+              n,
+              no,
+              ni,
+              b.rank,
+            ),
+          );
         }
       }
       rows.push(cols.length === 1 ? cols[0]! : np.concatenate(cols, 1));
@@ -138,7 +157,11 @@ export function EquivariantLinear(
       if (k === undefined) parts.push(np.zeros([len], like));
       else {
         const b = biasBasis.blocks[k]!;
-        parts.push(np.matmul(coeffs(p.b[k]!, b.basis, go.rep.size, b.rank, like), fromHost(bQT[k]!, [b.rank, go.rep.size], like)).reshape([len]));
+        parts.push(
+          np
+            .matmul(coeffs(p.b[k]!, b.basis, go.rep.size, b.rank, like), fromHost(bQT[k]!, [b.rank, go.rep.size], like))
+            .reshape([len]),
+        );
       }
     }
     let bv = parts.length === 1 ? parts[0]! : np.concatenate(parts, 0);
@@ -160,18 +183,26 @@ export function EquivariantLinear(
       const dtype = paramDtype(opts.dtype);
       const W0 = orthogonalHost(kw, nOut, nIn);
       let w: JArray[];
-      if (projected) w = basis.blocks.map((b) => fromHost(blockEntries(W0, nIn, b), [b.mOut * b.nIn, b.outRep.size * b.inRep.size], { dtype }));
+      if (projected)
+        w = basis.blocks.map((b) =>
+          fromHost(blockEntries(W0, nIn, b), [b.mOut * b.nIn, b.outRep.size * b.inRep.size], { dtype }),
+        );
       else {
         const c = basis.coefficients(W0);
-        w = basis.blocks.map((b) => fromHost(c.subarray(b.offset, b.offset + b.mOut * b.nIn * b.rank), [b.mOut * b.nIn, b.rank], { dtype }));
+        w = basis.blocks.map((b) =>
+          fromHost(c.subarray(b.offset, b.offset + b.mOut * b.nIn * b.rank), [b.mOut * b.nIn, b.rank], { dtype }),
+        );
       }
       let bList: JArray[] = [];
       if (biasBasis !== null) {
         const u = hostDraw(kb, nOut, "uniform").map((v) => v / Math.sqrt(nOut));
-        if (projected) bList = biasBasis.blocks.map((b) => fromHost(blockEntries(u, 1, b), [b.mOut, b.outRep.size], { dtype }));
+        if (projected)
+          bList = biasBasis.blocks.map((b) => fromHost(blockEntries(u, 1, b), [b.mOut, b.outRep.size], { dtype }));
         else {
           const cb = biasBasis.coefficients(u);
-          bList = biasBasis.blocks.map((b) => fromHost(cb.subarray(b.offset, b.offset + b.mOut * b.rank), [b.mOut, b.rank], { dtype }));
+          bList = biasBasis.blocks.map((b) =>
+            fromHost(cb.subarray(b.offset, b.offset + b.mOut * b.rank), [b.mOut, b.rank], { dtype }),
+          );
         }
       } else kb.dispose();
       return { w, b: bList };

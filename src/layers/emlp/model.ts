@@ -30,9 +30,16 @@ export function EMLPBlock(
   repIn: Rep,
   repOut: Rep,
   opts: { dtype?: FloatDtype; bilinear?: boolean; solve?: SolveOptions; parametrization?: LinearParametrization } = {},
-): RepModule<EMLPBlockParams> & { linear: ReturnType<typeof EquivariantLinear>; bilinear: ReturnType<typeof EquivariantBilinear> } {
+): RepModule<EMLPBlockParams> & {
+  linear: ReturnType<typeof EquivariantLinear>;
+  bilinear: ReturnType<typeof EquivariantBilinear>;
+} {
   const g = gated(repOut);
-  const linear = EquivariantLinear(repIn, g, { dtype: opts.dtype, solve: opts.solve, parametrization: opts.parametrization });
+  const linear = EquivariantLinear(repIn, g, {
+    dtype: opts.dtype,
+    solve: opts.solve,
+    parametrization: opts.parametrization,
+  });
   const useBi = opts.bilinear !== false;
   const bilinear = EquivariantBilinear(g, g, { dtype: opts.dtype });
   const gate = GatedNonlinearity(repOut);
@@ -51,13 +58,19 @@ export function EMLPBlock(
     apply(p, x) {
       checkInput("EMLPBlock", repIn, x);
       const h = linear.apply(p.linear, x);
-      const pre = useBi && bilinear.weights > 0 ? bilinear.apply(p.bilinear, h.ref).add(h) : (p.bilinear.w.forEach((w) => w.dispose()), h);
+      const pre =
+        useBi && bilinear.weights > 0
+          ? bilinear.apply(p.bilinear, h.ref).add(h)
+          : (p.bilinear.w.forEach((w) => w.dispose()), h);
       return gate.apply({}, pre);
     },
     applyT(p, xT) {
       checkInputT("EMLPBlock", repIn, xT);
       const h = linear.applyT(p.linear, xT);
-      const pre = useBi && bilinear.weights > 0 ? bilinear.applyT(p.bilinear, h.ref).add(h) : (p.bilinear.w.forEach((w) => w.dispose()), h);
+      const pre =
+        useBi && bilinear.weights > 0
+          ? bilinear.applyT(p.bilinear, h.ref).add(h)
+          : (p.bilinear.w.forEach((w) => w.dispose()), h);
       return gate.applyT({}, pre);
     },
   };
@@ -86,7 +99,10 @@ export function chain(...layers: RepModule[]): RepModule<Params[]> & { layers: R
   const first = layers[0]!;
   const last = layers[layers.length - 1]!;
   const params = (p: unknown): Params[] => {
-    if (!Array.isArray(p) || p.length !== layers.length) throw new ShapeError(`chain: expected ${layers.length} parameter entries, got ${Array.isArray(p) ? p.length : typeof p}`);
+    if (!Array.isArray(p) || p.length !== layers.length)
+      throw new ShapeError(
+        `chain: expected ${layers.length} parameter entries, got ${Array.isArray(p) ? p.length : typeof p}`,
+      );
     return p as Params[];
   };
   const runT = (p: Params[], xT: JArray): JArray => {
@@ -157,7 +173,9 @@ export function uniformRep(ch: number, G: Group, opts: UniformRepOptions = {}): 
     // Binomial split of N rank-r tensors into T(k, r−k); the remainder goes to central k first.
     const counts = Array.from({ length: r + 1 }, (_, k) => Math.floor(N / 2 ** r) * binom(r, k));
     let rest = N - counts.reduce((a, b) => a + b, 0);
-    const order = Array.from({ length: r + 1 }, (_, k) => k).sort((a, b) => Math.abs(a - r / 2) - Math.abs(b - r / 2) || b - a);
+    const order = Array.from({ length: r + 1 }, (_, k) => k).sort(
+      (a, b) => Math.abs(a - r / 2) - Math.abs(b - r / 2) || b - a,
+    );
     for (let i = 0; rest > 0; i = (i + 1) % order.length, rest--) counts[order[i]!]!++;
     counts.forEach((c, k) => {
       if (c > 0) parts.push(...Array.from({ length: c }, () => T(k, r - k, G)));
@@ -200,27 +218,51 @@ export interface EMLPOptions {
  * hidden → repOut. `group` must be the group of repIn and repOut. Input [B, repIn.size].
  * @example const net = EMLP(V(O5).times(2), Scalar(O5), O5, { channels: 384, layers: 3 });
  */
-export function EMLP(repIn: Rep, repOut: Rep, group: Group, opts: EMLPOptions = {}): RepModule<Params[]> & { hidden: Rep; layers: RepModule[] } {
+export function EMLP(
+  repIn: Rep,
+  repOut: Rep,
+  group: Group,
+  opts: EMLPOptions = {},
+): RepModule<Params[]> & { hidden: Rep; layers: RepModule[] } {
   for (const [name, r] of [
     ["repIn", repIn],
     ["repOut", repOut],
   ] as const)
-    if (r.G.key !== group.key) throw new ConfigError(`EMLP: ${name} ${r.structure} is a representation of ${r.G.name}, not of ${group.name}`);
+    if (r.G.key !== group.key)
+      throw new ConfigError(`EMLP: ${name} ${r.structure} is a representation of ${r.G.name}, not of ${group.name}`);
   const nLayers = opts.layers ?? 3;
-  if (!Number.isInteger(nLayers) || nLayers < 0) throw new ConfigError(`EMLP: layers must be an integer ≥ 0, got ${nLayers}`);
+  if (!Number.isInteger(nLayers) || nLayers < 0)
+    throw new ConfigError(`EMLP: layers must be an integer ≥ 0, got ${nLayers}`);
   const ch = opts.channels ?? 384;
   const hidden = typeof ch === "number" ? uniformRep(ch, group, { maxRank: opts.maxRank }) : ch;
   const reps = [repIn, ...Array.from({ length: nLayers }, () => hidden)];
   const layers: RepModule[] = [];
-  for (let i = 0; i < nLayers; i++) layers.push(EMLPBlock(reps[i]!, reps[i + 1]!, { dtype: opts.dtype, bilinear: opts.bilinear, solve: opts.solve, parametrization: opts.parametrization }));
-  layers.push(EquivariantLinear(reps[nLayers]!, repOut, { dtype: opts.dtype, solve: opts.solve, parametrization: opts.parametrization }));
+  for (let i = 0; i < nLayers; i++)
+    layers.push(
+      EMLPBlock(reps[i]!, reps[i + 1]!, {
+        dtype: opts.dtype,
+        bilinear: opts.bilinear,
+        solve: opts.solve,
+        parametrization: opts.parametrization,
+      }),
+    );
+  layers.push(
+    EquivariantLinear(reps[nLayers]!, repOut, {
+      dtype: opts.dtype,
+      solve: opts.solve,
+      parametrization: opts.parametrization,
+    }),
+  );
   const net = chain(...layers);
   return { ...net, kind: "EMLP", hidden, layers };
 }
 
 /** H(params, x) → [B] from a scalar-output rep module (for `hamiltonianField`: EMLP as the Hamiltonian). */
 export function asScalarFn<P extends Params>(m: RepModule<P>): (params: P, x: JArray) => JArray {
-  if (m.repOut.size !== 1) throw new ConfigError(`asScalarFn: ${m.kind} has repOut ${m.repOut.structure} of size ${m.repOut.size}; a Hamiltonian needs a scalar output`);
+  if (m.repOut.size !== 1)
+    throw new ConfigError(
+      `asScalarFn: ${m.kind} has repOut ${m.repOut.structure} of size ${m.repOut.size}; a Hamiltonian needs a scalar output`,
+    );
   return (p, x) => {
     const B = x.shape[0]!;
     return m.apply(p, x).reshape([B]);

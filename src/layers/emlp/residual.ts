@@ -23,7 +23,9 @@ function plus(x: JArray, fx: () => JArray): JArray {
 /** x ↦ x + f(x) for a RepModule f with repIn = repOut; the parameters are f's. */
 export function residual<P extends Params>(f: RepModule<P>): RepModule<P> {
   if (f.repIn.key !== f.repOut.key) {
-    throw new ConfigError(`residual: ${f.kind} maps ${f.repIn.structure} to ${f.repOut.structure}; a residual needs repIn = repOut`);
+    throw new ConfigError(
+      `residual: ${f.kind} maps ${f.repIn.structure} to ${f.repOut.structure}; a residual needs repIn = repOut`,
+    );
   }
   return {
     kind: `residual(${f.kind})`,

@@ -34,7 +34,9 @@ export function checkInputT(who: string, rep: Rep, xT: JArray): void {
   if (xT.ndim !== 2 || xT.shape[0] !== rep.size) {
     const shape = xT.shape;
     xT.dispose();
-    throw new ShapeError(`${who}: feature-major input of shape ${fmtShape(shape)} does not match repIn ${rep.structure} of size ${rep.size}; expected [${rep.size}, B]`);
+    throw new ShapeError(
+      `${who}: feature-major input of shape ${fmtShape(shape)} does not match repIn ${rep.structure} of size ${rep.size}; expected [${rep.size}, B]`,
+    );
   }
 }
 

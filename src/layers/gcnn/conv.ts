@@ -89,7 +89,9 @@ export function expandFilterDense(group: PlaneGroup, w: JArray, lifting: boolean
     const rows = O * G;
     const cols = C * Gin;
     map = new Int32Array(taps.length);
-    for (let t = 0; t < k2; t++) for (let r = 0; r < rows; r++) for (let q = 0; q < cols; q++) map[(r * cols + q) * k2 + t] = taps[(t * rows + r) * cols + q]!;
+    for (let t = 0; t < k2; t++)
+      for (let r = 0; r < rows; r++)
+        for (let q = 0; q < cols; q++) map[(r * cols + q) * k2 + t] = taps[(t * rows + r) * cols + q]!;
     indexCache.set(key, map);
   }
   const idx = indexArray(map);
@@ -115,7 +117,10 @@ export function tapConv(taps: JArray, x: JArray, k: number): JArray {
   const Op = taps.shape[1]!;
   const N = B * H * W;
   const tail = (k - 1) * W + (k - 1);
-  const xp = np.pad(x.reshape([Cp, N]), [[0, 0], [0, tail]]);
+  const xp = np.pad(x.reshape([Cp, N]), [
+    [0, 0],
+    [0, tail],
+  ]);
   let acc: JArray | null = null;
   for (let dy = 0; dy < k; dy++) {
     for (let dx = 0; dx < k; dx++) {
@@ -182,10 +187,16 @@ function makeConv(group: PlaneGroup, inC: number, outC: number, lifting: boolean
   const padding = opts.padding ?? "valid";
   const impl = opts.impl ?? "taps";
   const name = lifting ? `liftingConv(${group.name})` : `groupConv(${group.name})`;
-  for (const [what, v] of [["inChannels", inC], ["outChannels", outC], ["kernel", k]] as const) {
-    if (!(Number.isInteger(v) && v >= 1)) throw new ConfigError(`${name}: ${what} must be a positive integer, got ${v}`);
+  for (const [what, v] of [
+    ["inChannels", inC],
+    ["outChannels", outC],
+    ["kernel", k],
+  ] as const) {
+    if (!(Number.isInteger(v) && v >= 1))
+      throw new ConfigError(`${name}: ${what} must be a positive integer, got ${v}`);
   }
-  if (padding === "same" && k % 2 === 0) throw new ConfigError(`${name}: "same" padding needs an odd kernel, got k = ${k}`);
+  if (padding === "same" && k % 2 === 0)
+    throw new ConfigError(`${name}: "same" padding needs an odd kernel, got k = ${k}`);
   const G = group.order;
   const Gin = lifting ? 1 : G;
   const wShape = lifting ? [outC, inC, k, k] : [outC, inC, G, k, k];
@@ -200,7 +211,10 @@ function makeConv(group: PlaneGroup, inC: number, outC: number, lifting: boolean
     init(key) {
       const dtype = opts.dtype ?? getFloatDtype();
       // He (Kaiming) normal over the true fan-in C·Gin·k².
-      const w = random.normal(key, wShape).mul(Math.sqrt(2 / fanIn)).astype(toDType(dtype));
+      const w = random
+        .normal(key, wShape)
+        .mul(Math.sqrt(2 / fanIn))
+        .astype(toDType(dtype));
       const p: GConvParams = { w };
       if (opts.bias) p.b = np.zeros([outC], { dtype: toDType(dtype) });
       return p;
@@ -213,14 +227,23 @@ function makeConv(group: PlaneGroup, inC: number, outC: number, lifting: boolean
       const tooSmall = padding === "valid" && (sp[0]! < k || sp[1]! < k);
       if (bad || tooSmall || (G > 1 && sp[0] !== sp[1])) {
         x.dispose();
-        const why = bad ? `expected input ${want} (channels first)` : tooSmall ? `input is smaller than the ${k}×${k} kernel` : `rotations need square inputs (H = W)`;
+        const why = bad
+          ? `expected input ${want} (channels first)`
+          : tooSmall
+            ? `input is smaller than the ${k}×${k} kernel`
+            : `rotations need square inputs (H = W)`;
         throw new ShapeError(`${name}: ${why}, got ${fmtShape(s)}`);
       }
       const B = s[lifting ? 1 : 2]!;
       let xin = lifting ? x : x.reshape([inC * G, B, sp[0]!, sp[1]!]);
       if (padding === "same") {
         const p = (k - 1) / 2;
-        xin = np.pad(xin, [[0, 0], [0, 0], [p, p], [p, p]]);
+        xin = np.pad(xin, [
+          [0, 0],
+          [0, 0],
+          [p, p],
+          [p, p],
+        ]);
       }
       const { w, b } = params as { w: JArray; b?: JArray };
       const [Hin, Win] = xin.shape.slice(-2) as [number, number];
@@ -242,7 +265,12 @@ function makeConv(group: PlaneGroup, inC: number, outC: number, lifting: boolean
  * Lifting convolution (planar → group features): planar [C, B, H, W] → group features [O, G, B, H', W']
  * (H' = H − k + 1 for "valid"); W [O, C, k, k], filter for element g is g·W.
  */
-export function liftingConv(group: PlaneGroup, inChannels: number, outChannels: number, opts: GConvOptions = {}): GConvLayer {
+export function liftingConv(
+  group: PlaneGroup,
+  inChannels: number,
+  outChannels: number,
+  opts: GConvOptions = {},
+): GConvLayer {
   return makeConv(group, inChannels, outChannels, true, opts);
 }
 
@@ -250,6 +278,11 @@ export function liftingConv(group: PlaneGroup, inChannels: number, outChannels: 
  * Group convolution: [C, G, B, H, W] → [O, G, B, H', W']; W [O, C, G, k, k], filter for element
  * g is g·W (spatially transformed, group axis permuted s ↦ g⁻¹s).
  */
-export function groupConv(group: PlaneGroup, inChannels: number, outChannels: number, opts: GConvOptions = {}): GConvLayer {
+export function groupConv(
+  group: PlaneGroup,
+  inChannels: number,
+  outChannels: number,
+  opts: GConvOptions = {},
+): GConvLayer {
   return makeConv(group, inChannels, outChannels, false, opts);
 }

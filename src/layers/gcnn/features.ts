@@ -31,7 +31,9 @@ export function transformFeatures(group: PlaneGroup, g: number, x: JArray, group
   }
   if (shape.length !== 5 || shape[1] !== group.order) {
     x.dispose();
-    throw new ShapeError(`transformFeatures: expected group features [C, ${group.order}, B, n, n], got ${fmtShape(shape)}`);
+    throw new ShapeError(
+      `transformFeatures: expected group features [C, ${group.order}, B, n, n], got ${fmtShape(shape)}`,
+    );
   }
   const [C, G, B] = shape as [number, number, number];
   // [C, G, B, n²] → [C, B, G·n²], gather, back.
@@ -108,7 +110,10 @@ export interface BatchNormParams {
 
 /** Batch-norm parameters for C channels (gamma 1, beta 0). */
 export function initBatchNorm(channels: number, dtype: FloatDtype = getFloatDtype()): BatchNormParams {
-  return { gamma: np.ones([channels], { dtype: toDType(dtype) }), beta: np.zeros([channels], { dtype: toDType(dtype) }) };
+  return {
+    gamma: np.ones([channels], { dtype: toDType(dtype) }),
+    beta: np.zeros([channels], { dtype: toDType(dtype) }),
+  };
 }
 
 /**

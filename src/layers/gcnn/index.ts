@@ -4,6 +4,15 @@
  * feature maps (for tests and augmentation), and the rotated-MNIST networks.
  */
 export { groupConv, liftingConv, type ConvImpl, type GConvLayer, type GConvOptions, type GConvParams } from "./conv.js";
-export { groupBatchNorm, groupPool, initBatchNorm, maxPool2, rotationPool, toChannelsFirst, transformFeatures, type BatchNormParams } from "./features.js";
+export {
+  groupBatchNorm,
+  groupPool,
+  initBatchNorm,
+  maxPool2,
+  rotationPool,
+  toChannelsFirst,
+  transformFeatures,
+  type BatchNormParams,
+} from "./features.js";
 export { defaultChannels, gcnn, type GCNN, type GCNNOptions, type GCNNParams } from "./model.js";
 export { P1, P4, P4M, planeGroup, type PlaneGroup } from "../../groups/plane.js";

@@ -61,7 +61,9 @@ export function gcnn(group: PlaneGroup, opts: GCNNOptions = {}): GCNN {
   const afterPool = (n - 4) / 2;
   const kLast = afterPool - 2 * depth;
   if (!(Number.isInteger(afterPool) && kLast >= 1)) {
-    throw new ConfigError(`gcnn: size ${n} with depth ${depth} does not fit (need (n − 4) even and (n − 4)/2 − 2·depth ≥ 1)`);
+    throw new ConfigError(
+      `gcnn: size ${n} with depth ${depth} does not fit (need (n − 4) even and (n − 4)/2 − 2·depth ≥ 1)`,
+    );
   }
   const impl = opts.impl ?? "taps";
   const convs: GConvLayer[] = [liftingConv(group, 1, c, { impl })];

@@ -47,10 +47,20 @@ export function doublePendulum(params: DoublePendulumParams = {}): PhysicalSyste
     const t2 = x.ref.slice([], 1);
     const w1 = x.ref.slice([], 2);
     const w2 = x.slice([], 3);
-    const T = np.square(w1.ref).mul(0.5 * M * l1 * l1)
+    const T = np
+      .square(w1.ref)
+      .mul(0.5 * M * l1 * l1)
       .add(np.square(w2.ref).mul(0.5 * m2 * l2 * l2))
-      .add(w1.mul(w2).mul(np.cos(t1.ref.sub(t2.ref))).mul(m2 * l1 * l2));
-    const V = np.cos(t1).mul(-M * g * l1).sub(np.cos(t2).mul(m2 * g * l2));
+      .add(
+        w1
+          .mul(w2)
+          .mul(np.cos(t1.ref.sub(t2.ref)))
+          .mul(m2 * l1 * l2),
+      );
+    const V = np
+      .cos(t1)
+      .mul(-M * g * l1)
+      .sub(np.cos(t2).mul(m2 * g * l2));
     return T.add(V);
   };
   return {
@@ -68,10 +78,20 @@ export function doublePendulum(params: DoublePendulumParams = {}): PhysicalSyste
       const t2 = q.slice([], 1);
       const w1 = qdot.ref.slice([], 0);
       const w2 = qdot.slice([], 1);
-      const T = np.square(w1.ref).mul(0.5 * M * l1 * l1)
+      const T = np
+        .square(w1.ref)
+        .mul(0.5 * M * l1 * l1)
         .add(np.square(w2.ref).mul(0.5 * m2 * l2 * l2))
-        .add(w1.mul(w2).mul(np.cos(t1.ref.sub(t2.ref))).mul(m2 * l1 * l2));
-      const V = np.cos(t1).mul(-M * g * l1).sub(np.cos(t2).mul(m2 * g * l2));
+        .add(
+          w1
+            .mul(w2)
+            .mul(np.cos(t1.ref.sub(t2.ref)))
+            .mul(m2 * l1 * l2),
+        );
+      const V = np
+        .cos(t1)
+        .mul(-M * g * l1)
+        .sub(np.cos(t2).mul(m2 * g * l2));
       return T.sub(V);
     },
     energy,
@@ -86,8 +106,16 @@ export function doublePendulum(params: DoublePendulumParams = {}): PhysicalSyste
       const s = np.sin(d);
       const a1 = c.ref.mul((l2 / l1) * mu);
       const a2 = c.mul(l1 / l2);
-      const f1 = np.square(w2.ref).mul(s.ref).mul(-(l2 / l1) * mu).sub(np.sin(t1).mul(g / l1));
-      const f2 = np.square(w1.ref).mul(s).mul(l1 / l2).sub(np.sin(t2).mul(g / l2));
+      const f1 = np
+        .square(w2.ref)
+        .mul(s.ref)
+        .mul(-(l2 / l1) * mu)
+        .sub(np.sin(t1).mul(g / l1));
+      const f2 = np
+        .square(w1.ref)
+        .mul(s)
+        .mul(l1 / l2)
+        .sub(np.sin(t2).mul(g / l2));
       const inv = np.reciprocal(a1.ref.mul(a2.ref).neg().add(1));
       const g1 = f1.ref.sub(a1.mul(f2.ref)).mul(inv.ref);
       const g2 = f2.sub(a2.mul(f1)).mul(inv);

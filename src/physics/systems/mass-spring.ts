@@ -21,7 +21,10 @@ export function massSpring(params: MassSpringParams = {}): PhysicalSystem {
     checkBatch(`${name}.hamiltonian: x`, x, 2);
     const q = x.ref.slice([], 0);
     const p = x.slice([], 1);
-    return np.square(q).mul(k / 2).add(np.square(p).mul(1 / (2 * m)));
+    return np
+      .square(q)
+      .mul(k / 2)
+      .add(np.square(p).mul(1 / (2 * m)));
   };
   return {
     name,
@@ -34,7 +37,13 @@ export function massSpring(params: MassSpringParams = {}): PhysicalSystem {
     lagrangian(q, qdot) {
       checkBatch(`${name}.lagrangian: q`, q, 1);
       checkBatch(`${name}.lagrangian: qdot`, qdot, 1);
-      return np.sum(np.square(qdot).mul(m / 2).sub(np.square(q).mul(k / 2)), -1);
+      return np.sum(
+        np
+          .square(qdot)
+          .mul(m / 2)
+          .sub(np.square(q).mul(k / 2)),
+        -1,
+      );
     },
     energy: H,
     field(x) {

@@ -27,7 +27,11 @@ export function pendulum(params: PendulumParams = {}): PhysicalSystem {
     checkBatch(`${name}.hamiltonian: x`, x, 2);
     const q = x.ref.slice([], 0);
     const p = x.slice([], 1);
-    return np.cos(q).mul(-mgl).add(mgl).add(np.square(p).mul(1 / (2 * inertia)));
+    return np
+      .cos(q)
+      .mul(-mgl)
+      .add(mgl)
+      .add(np.square(p).mul(1 / (2 * inertia)));
   };
   return {
     name,

@@ -52,7 +52,9 @@ export interface RelativisticParams {
  * q̈ = (F − (F·q̇) q̇ / c²) / (γ m), F = −∇V. With c = 1: the LNN paper's L = −m√(1 − q̇²) − V(q).
  * States with |q̇| ≥ c have no real L: the jax-js functions return NaN, the host ones throw.
  */
-export function relativisticParticle(params: RelativisticParams = {}): PhysicalSystem & { readonly potential: Potential } {
+export function relativisticParticle(
+  params: RelativisticParams = {},
+): PhysicalSystem & { readonly potential: Potential } {
   const name = "relativistic-particle";
   const m = checkParam(name, "m", params.m ?? 1);
   const c = checkParam(name, "c", params.c ?? 1);
@@ -62,7 +64,13 @@ export function relativisticParticle(params: RelativisticParams = {}): PhysicalS
   const c2 = c * c;
   const gradV = (q: JArray): JArray => (pot.gradV ? pot.gradV(q) : grad((qq: JArray) => np.sum(pot.V(qq)))(q));
   /** √(1 − |v|²/c²): [B, n] → [B, 1]. */
-  const invGamma = (v: JArray): JArray => np.sqrt(np.sum(np.square(v), -1, { keepdims: true }).mul(-1 / c2).add(1));
+  const invGamma = (v: JArray): JArray =>
+    np.sqrt(
+      np
+        .sum(np.square(v), -1, { keepdims: true })
+        .mul(-1 / c2)
+        .add(1),
+    );
   const speedCheck = (what: string, x: ArrayLike<number>): number => {
     let v2 = 0;
     for (let i = n; i < 2 * n; i++) v2 += x[i]! * x[i]!;
@@ -80,13 +88,19 @@ export function relativisticParticle(params: RelativisticParams = {}): PhysicalS
     lagrangian(q, qdot) {
       checkBatch(`${name}.lagrangian: q`, q, n);
       checkBatch(`${name}.lagrangian: qdot`, qdot, n);
-      return np.sum(invGamma(qdot), -1).mul(-m * c2).sub(pot.V(q));
+      return np
+        .sum(invGamma(qdot), -1)
+        .mul(-m * c2)
+        .sub(pot.V(q));
     },
     energy(x) {
       checkBatch(`${name}.energy: x`, x, 2 * n);
       const q = cols(x.ref, 0, n);
       const v = cols(x, n, 2 * n);
-      return np.sum(np.reciprocal(invGamma(v)), -1).mul(m * c2).add(pot.V(q));
+      return np
+        .sum(np.reciprocal(invGamma(v)), -1)
+        .mul(m * c2)
+        .add(pot.V(q));
     },
     field(x) {
       checkBatch(`${name}.field: x`, x, 2 * n);
@@ -94,7 +108,9 @@ export function relativisticParticle(params: RelativisticParams = {}): PhysicalS
       const v = cols(x, n, 2 * n);
       const F = gradV(q).neg();
       const vF = np.sum(v.ref.mul(F.ref), -1, { keepdims: true });
-      const a = F.sub(v.ref.mul(vF).mul(1 / c2)).mul(invGamma(v.ref)).mul(1 / m);
+      const a = F.sub(v.ref.mul(vF).mul(1 / c2))
+        .mul(invGamma(v.ref))
+        .mul(1 / m);
       return np.concatenate([v, a], -1);
     },
     fieldHost(x, dx) {

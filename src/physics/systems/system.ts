@@ -53,7 +53,9 @@ export interface PhysicalSystem {
 
 export function checkParam(system: string, name: string, v: number, positive = true): number {
   if (!Number.isFinite(v) || (positive && !(v > 0))) {
-    throw new ConfigError(`${system}: parameter ${name} must be a ${positive ? "positive " : ""}finite number, got ${v}`);
+    throw new ConfigError(
+      `${system}: parameter ${name} must be a ${positive ? "positive " : ""}finite number, got ${v}`,
+    );
   }
   return v;
 }

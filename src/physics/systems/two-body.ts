@@ -14,7 +14,14 @@ export interface TwoBodyParams {
 
 /** Index of each coordinate in the two-body state (the HNN repo's canonical-coordinate order). */
 export const TWO_BODY_LAYOUT = {
-  x1: 0, x2: 1, y1: 2, y2: 3, px1: 4, px2: 5, py1: 6, py2: 7,
+  x1: 0,
+  x2: 1,
+  y1: 2,
+  y2: 3,
+  px1: 4,
+  px2: 5,
+  py1: 6,
+  py2: 7,
 } as const;
 
 /**
@@ -54,7 +61,10 @@ export function twoBody(params: TwoBodyParams = {}): PhysicalSystem & {
     return T.sub(np.reciprocal(r).mul(gmm));
   };
   const fieldHost = (x: ArrayLike<number>, dx: Float64Array): void => {
-    const x1 = x[0]!, x2 = x[1]!, y1 = x[2]!, y2 = x[3]!;
+    const x1 = x[0]!,
+      x2 = x[1]!,
+      y1 = x[2]!,
+      y2 = x[3]!;
     dx[0] = x[4]! / m1;
     dx[1] = x[5]! / m2;
     dx[2] = x[6]! / m1;
