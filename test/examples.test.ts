@@ -17,6 +17,25 @@ test("README quickstart block equals examples/quickstart.ts (import paths aside)
   assert.equal(m[1], asPackage);
 });
 
+test("README discovery block equals examples/discover.ts, and it finds so(1,3) and enforces it exactly", {
+  timeout: 120_000,
+}, async () => {
+  const readme = readFileSync("README.md", "utf8");
+  const m = /<!-- example: discover -->\n```ts\n([\s\S]*?)```/.exec(readme);
+  assert.ok(m, "README has a <!-- example: discover --> ts block");
+  const example = readFileSync("examples/discover.ts", "utf8");
+  const body = example.slice(example.indexOf("\nimport ") + 1);
+  assert.equal(
+    m[1],
+    body.replace(/"\.\.\/src\/index\.js"/g, '"noether"').replace(/"\.\.\/src\/(\w+)\/index\.js"/g, '"noether/$1"'),
+  );
+  const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "examples/discover.ts"], {
+    timeout: 120_000,
+  });
+  assert.match(stdout, /found 6 generators/);
+  assert.ok(Number(/equivariance error (\S+)/.exec(stdout)?.[1]) < 1e-9, stdout);
+});
+
 test("examples/quickstart.ts runs: MLP fits, EMLP is exactly invariant, gradcheck passes", {
   timeout: 120_000,
 }, async () => {
