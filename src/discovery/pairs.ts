@@ -25,7 +25,7 @@ import { adam } from "../train/optim.js";
 import { makeTrainStep, type TrainStepOutput } from "../train/step.js";
 import { jacobiEigh } from "../core/linalg.js";
 import { logmHost } from "../core/logm.js";
-import { norm1, solve } from "../core/matrix.js";
+import { matmul, norm1, solve } from "../core/matrix.js";
 import { hostNormal, hostRng } from "../core/rng.js";
 import { checkCount, chooseCount, makeDiscovery, type Discovery } from "./result.js";
 
@@ -295,13 +295,55 @@ function single(x: ArrayLike<number>, xp: ArrayLike<number>, n: number, d: numbe
   let fit = fits[pick]!;
   let exact: number | undefined;
   if ((opts.refine ?? 0) > 0) ({ fit, exact } = refineExact(fit, x, xp, n, d, K, opts.refine!, opts.refineLr ?? 0.01));
-  return makeDiscovery("pairs", { d, k: K, generators: fit.G }, residuals, opts.k === undefined ? "gap" : "given", {
+  const { generators, rank } = restrictToData(fit.G, K, z, n, d);
+  return makeDiscovery("pairs", { d, k: K, generators }, residuals, opts.k === undefined ? "gap" : "given", {
     estimator: "single",
     pairs: n,
     tol,
     relativeResidual: residuals[pick]!,
+    dataRank: rank,
     ...(exact !== undefined ? { refineSteps: opts.refine!, exactRelativeResidual: exact } : {}),
   });
+}
+
+/**
+ * Single-vector pairs determine a generator only on the subspace the data spans: G acting on (and
+ * into) directions no sample has (a signal's Nyquist component, say) is unconstrained. Returns
+ * P G P, P the projector onto the span of the midpoints z (eigenvalues of zᵀz above 1e-10 of the
+ * largest), each generator renormalised to unit Frobenius norm, and that span's dimension.
+ */
+function restrictToData(
+  G: Float64Array,
+  K: number,
+  z: Float64Array,
+  n: number,
+  d: number,
+): { generators: Float64Array; rank: number } {
+  const zz = new Float64Array(d * d);
+  for (let p = 0; p < n; p++)
+    for (let i = 0; i < d; i++)
+      for (let j = 0; j < d; j++) zz[i * d + j] = zz[i * d + j]! + z[p * d + i]! * z[p * d + j]!;
+  const { values, vectors } = jacobiEigh(zz, d);
+  const top = values[d - 1]!;
+  const P = new Float64Array(d * d);
+  let rank = 0;
+  for (let c = 0; c < d; c++) {
+    if (!(values[c]! > 1e-10 * top)) continue;
+    rank++;
+    for (let i = 0; i < d; i++)
+      for (let j = 0; j < d; j++) P[i * d + j] = P[i * d + j]! + vectors[i * d + c]! * vectors[j * d + c]!;
+  }
+  if (rank === d) return { generators: G, rank };
+  const out = new Float64Array(K * d * d);
+  for (let k = 0; k < K; k++) {
+    const g = matmul(matmul(P, G.subarray(k * d * d, (k + 1) * d * d), d, d, d), P, d, d, d);
+    const f = Math.hypot(...g) || 1;
+    out.set(
+      g.map((v) => v / f),
+      k * d * d,
+    );
+  }
+  return { generators: out, rank };
 }
 
 /** Adam on mean ‖exp(Σ tᵢGᵢ)x − x′‖² over G [K,d,d] and t [n,K] from an ALS fit (engine float dtype, default device). */
