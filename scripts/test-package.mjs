@@ -188,8 +188,9 @@ try {
       const probe = `
         import * as noether from "noether";
         import * as jax from "noether/jax";
+        import { engineCanaryResults } from "noether/core";
         const info = await noether.initEngine();
-        const canary = noether.engineCanaryResults();
+        const canary = engineCanaryResults();
         if (!canary || canary.some((r) => !r.ok)) throw new Error("canary: " + JSON.stringify(canary));
         if (noether.numpy !== jax.numpy || noether.Array !== jax.Array) throw new Error("two engine instances");
         const x = jax.numpy.array([1, 2, 3]);

@@ -159,6 +159,24 @@ export const experiments: Experiment[] = [
     "discover-lorentz",
     "the e–μ scattering amplitude (EMLP's Lorentz task) → the six generators of so(1,3) by the invariant nullspace, from the exact function and from an MLP fitted to samples",
     () => import("./discovery/lorentz.js"),
+    {
+      params: [
+        {
+          name: "fitSamples",
+          kind: "int",
+          min: 100,
+          default: "3000 (full: 20000)",
+          description: "samples the learned route fits its MLP on (80%) and validates on",
+        },
+        {
+          name: "fitSteps",
+          kind: "int",
+          min: 1,
+          default: "1500 (full: 8000)",
+          description: "Adam steps of that fit",
+        },
+      ],
+    },
   ),
   lazy(
     "discover-translation",

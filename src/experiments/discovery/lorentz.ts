@@ -13,18 +13,19 @@ import { particleAmplitude, particleInteraction } from "../../data/emlp-syntheti
 import { Lorentz } from "../../groups/catalog.js";
 import type { ExperimentOptions, ExperimentResults } from "../types.js";
 import { runOutput } from "../output.js";
+import { intParam } from "../params.js";
 import { diagnostics, finiteDifferenceGradients, fitTarget, generatorPanels } from "./shared.js";
 
 export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
   const out = runOutput(opts.outDir);
-  const cfg = opts.quick
-    ? {
-        samples: 200,
-        fitSamples: Number(process.env.FS ?? 3000),
-        fitSteps: Number(process.env.ST ?? 1500),
-        hidden: 128,
-      }
+  const base = opts.quick
+    ? { samples: 200, fitSamples: 3000, fitSteps: 1500, hidden: 128 }
     : { samples: 1000, fitSamples: 20000, fitSteps: 8000, hidden: 256 };
+  const cfg = {
+    ...base,
+    fitSamples: intParam(opts.params, "fitSamples") ?? base.fitSamples,
+    fitSteps: intParam(opts.params, "fitSteps") ?? base.fitSteps,
+  };
   const G = Lorentz();
   const truth = { d: 4, k: G.D, generators: G.lieAlgebra };
   // Exact: finite-difference gradients of the amplitude at fresh samples.
