@@ -4,40 +4,18 @@
  * one-line errors for bad files and options, and the discovery experiments' --json fields.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { cli, lastJson } from "./cli-support.js";
 import { expmHost } from "../src/core/expm.js";
 import { hostNormal, hostRng } from "../src/core/rng.js";
 import { principalAnglesDeg } from "../src/discovery/algebra.js";
 import { SO } from "../src/groups/index.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), "noether-discover-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
-
-function cli(args: string[], timeoutMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
-      cwd: root,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-const lastJson = (s: string): unknown => JSON.parse(s.trimEnd().split("\n").pop()!);
 
 /** A CSV: two 3-vectors per row and an SO(3)-invariant target of them. */
 function invariantCsv(rows: number, seed: number): string {

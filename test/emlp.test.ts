@@ -5,41 +5,21 @@ import { initEngine, withDevice, type FloatDtype } from "../src/core/engine.js";
 import { ConfigError, ShapeError } from "../src/core/errors.js";
 import { fromHost, toFloat64 } from "../src/core/host.js";
 import { hostNormal, hostRng, makeKey } from "../src/core/rng.js";
-import {
-  C,
-  Dihedral,
-  GL,
-  Lorentz,
-  O,
-  S,
-  SL,
-  SO,
-  SO13p,
-  SU,
-  Sp,
-  Translations,
-  Z,
-  customGroup,
-  directProduct,
-  type Group,
-} from "../src/groups/index.js";
+import { Lorentz, O, SO } from "../src/groups/index.js";
 import {
   EMLP,
   EMLPBlock,
-  EquivariantBilinear,
   EquivariantLinear,
-  GatedNonlinearity,
   asScalarFn,
   chain,
-  gated,
   repAction,
   uniformRep,
   type RepModule,
 } from "../src/layers/emlp/index.js";
-import { MLP } from "../src/nn/layers.js";
 import { hamiltonianField } from "../src/physics/fields.js";
-import { Scalar, T, V, type Rep } from "../src/reps/index.js";
-import { assertEquivariant, equivarianceError } from "../src/testing/equivariance.js";
+import { Scalar, T, V } from "../src/reps/index.js";
+import { assertEquivariant } from "../src/testing/equivariance.js";
+import { smallReps } from "./support.js";
 import { gradcheck, type HostTree } from "../src/testing/gradcheck.js";
 
 await initEngine();
@@ -57,93 +37,7 @@ function paramsOn<P>(device: "cpu" | "wasm", dtype: FloatDtype, make: () => P): 
   );
 }
 
-/** Every group of the catalogue, with a small rotation-like rotation of O(2) as customGroup. */
-const rot = (t: number) => [
-  [Math.cos(t), -Math.sin(t)],
-  [Math.sin(t), Math.cos(t)],
-];
-const groups: Group[] = [
-  SO(3),
-  O(3),
-  SL(2),
-  GL(2),
-  Sp(1),
-  SO13p(),
-  Lorentz(),
-  SU(2),
-  Translations(2),
-  Z(3),
-  C(4),
-  Dihedral(3),
-  S(3),
-  directProduct(SO(2), Z(2)),
-  customGroup({ name: "custom-C6", discreteGenerators: [rot(Math.PI / 3)] }),
-];
-
-/** Small test reps: in = V ⊕ 1, hidden = 2·1 ⊕ 2V ⊕ V⊗V*, out = V ⊕ 1. */
-function smallReps(G: Group): { rin: Rep; hidden: Rep; rout: Rep } {
-  const v = V(G);
-  return {
-    rin: v.sum(Scalar(G)),
-    hidden: Scalar(G)
-      .times(2)
-      .sum(v.times(2), T(1, 1, G)),
-    rout: v.sum(Scalar(G)),
-  };
-}
-
-async function checkLayer(
-  G: Group,
-  layer: RepModule,
-  dtype: FloatDtype,
-  device: "cpu" | "wasm",
-  seed: number,
-): Promise<number> {
-  const p = await paramsOn(device, dtype, () => layer.init(makeKey(seed)));
-  const rep = await assertEquivariant((x) => layer.apply(tree.ref(p), x), {
-    group: G,
-    actIn: repAction(layer.repIn),
-    actOut: repAction(layer.repOut),
-    input: randn(3, layer.repIn.size, seed + 1),
-    samples: 3,
-    dtype,
-    device,
-  });
-  tree.dispose(p as never);
-  return rep.maxError;
-}
-
-for (const G of groups) {
-  test(`${G.name}: EquivariantLinear, Bilinear, Gate, EMLPBlock and EMLP are equivariant (f64 cpu ≤ 1e-9, f32 wasm ≤ 1e-4); a plain MLP is not`, async () => {
-    const { rin, hidden, rout } = smallReps(G);
-    const layers: RepModule[] = [
-      EquivariantLinear(rin, hidden),
-      EquivariantBilinear(gated(hidden), gated(hidden)),
-      GatedNonlinearity(hidden),
-      EMLPBlock(rin, hidden),
-      EMLP(rin, rout, G, { channels: hidden, layers: 2 }),
-    ];
-    const errs: string[] = [];
-    for (const [i, layer] of layers.entries()) {
-      const e64 = await checkLayer(G, layer, "float64", "cpu", 10 * i);
-      errs.push(`${layer.kind} ${e64.toExponential(1)}`);
-    }
-    // float32 on wasm: the whole model (it contains every layer).
-    await checkLayer(G, layers[4]!, "float32", "wasm", 40);
-    // The same check with a plain MLP: orders of magnitude above the float32 tolerance.
-    const mlp = MLP([rin.size, 32, rout.size], { activation: "silu" });
-    const pm = await paramsOn("cpu", "float64", () => mlp.init(makeKey(3)));
-    const bad = await equivarianceError((x) => mlp.apply(tree.ref(pm), x), {
-      group: G,
-      actIn: repAction(rin),
-      actOut: repAction(rout),
-      input: randn(3, rin.size, 4),
-      samples: 3,
-    });
-    tree.dispose(pm);
-    assert.ok(bad.maxError > 1e-3, `MLP error ${bad.maxError} under ${G.name} should be ≫ 1e-4`);
-  });
-}
+// Equivariance of every layer under every group, with the MLP control: test/equivariance.test.ts.
 
 test("uniformRep follows EMLP's allocation: O(5), 384 channels → 134 scalars, 25 V, 5 V⊗V; Lorentz rank cap", () => {
   const r = uniformRep(384, O(5));

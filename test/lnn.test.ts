@@ -6,7 +6,7 @@ import { ConfigError, NonFiniteError, ShapeError } from "../src/core/errors.js";
 import { fromHost, toFloat64 } from "../src/core/host.js";
 import { hostNormal, hostRng, makeKey } from "../src/core/rng.js";
 import type { Params } from "../src/core/tree.js";
-import { doublePendulumSamples } from "../src/data/trajectories.js";
+import { doublePendulumSamples } from "../src/data/state-samples.js";
 import { convexInit } from "../src/nn/init.js";
 import { mlpInputDerivs } from "../src/nn/input-derivs.js";
 import { MLP, type MLPParams } from "../src/nn/layers.js";

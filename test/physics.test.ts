@@ -7,18 +7,16 @@ import { fromHost, toFloat64 } from "../src/core/host.js";
 import { hostRng } from "../src/core/rng.js";
 import { expectNoLeaks } from "../src/testing/leaks.js";
 import {
-  doublePendulumSamples,
   linspace,
   pendulumDataset,
-  relativisticSamples,
   springDataset,
   toArrays,
   trajectoryRows,
   trueTrajectories,
   twoBodyDataset,
-  uniformStateSamples,
   type TrajectoryDataset,
 } from "../src/data/trajectories.js";
+import { doublePendulumSamples, relativisticSamples, uniformStateSamples } from "../src/data/state-samples.js";
 import {
   dopri5,
   dopri5Host,

@@ -10,7 +10,8 @@
  *   every P consecutive rows share one transformation (point clouds) (src/discovery/pairs.ts).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { type Command, Option } from "commander";
 import { initEngine } from "../core/engine.js";
 import { ConfigError } from "../core/errors.js";
 import { toMatrices } from "../discovery/algebra.js";
@@ -21,7 +22,10 @@ import type { Discovery } from "../discovery/result.js";
 import { fitTarget } from "../experiments/discovery/shared.js";
 import type { ExperimentOptions } from "../experiments/types.js";
 import { readNumericCsv, selectColumns } from "../node/csv.js";
+import { flattenResults } from "../experiments/types.js";
 import { matrixHeatmaps } from "../plot/heatmap.js";
+import { fmtValue, formatTable, parseIntArg, showPath, type CliIO } from "./format.js";
+import { createProgress } from "./progress.js";
 
 /** The options of `noether discover` (as parsed by commander). */
 export interface DiscoverOptions {
@@ -163,4 +167,77 @@ export async function discover(
     await matrixHeatmaps(panels, { title: `${o.name}: ${G.D} generator${G.D === 1 ? "" : "s"} (${found.method})` }),
   );
   return json;
+}
+
+export function addDiscoverCommand(program: Command, io: CliIO): void {
+  program
+    .command("discover")
+    .description(
+      "learn a symmetry from your CSV file: Lie algebra generators → <out>/group.json and <out>/generators.svg (for `run emlp-learned --group`)",
+    )
+    .requiredOption("--data <file>", "CSV file with a header row")
+    .addOption(
+      new Option(
+        "--method <m>",
+        "invariant (a target column the symmetry leaves unchanged) or pairs (columns x and x′)",
+      )
+        .choices(["invariant", "pairs"])
+        .makeOptionMandatory(),
+    )
+    .option("--target <col>", "invariant: the target column")
+    .option("--inputs <cols>", "comma-separated input columns (invariant: default all but the target; pairs: x)")
+    .option("--outputs <cols>", "pairs: the transformed columns x′, in the order of --inputs")
+    .requiredOption("--out <dir>", "output folder for group.json and generators.svg")
+    .addOption(
+      new Option("--copies <n>", "invariant: vectors per row transformed alike (e.g. 4 four-momenta)")
+        .argParser(parseIntArg("--copies", 1))
+        .default(1),
+    )
+    .addOption(
+      new Option("--points <n>", "pairs: consecutive rows sharing one transformation (a point cloud)")
+        .argParser(parseIntArg("--points", 1))
+        .default(1),
+    )
+    .addOption(
+      new Option("--k <n>", "number of generators (default: read from the spectral gap)").argParser(
+        parseIntArg("--k", 0),
+      ),
+    )
+    .addOption(
+      new Option("--fit-steps <n>", "invariant: Adam steps fitting the MLP whose gradients are used")
+        .argParser(parseIntArg("--fit-steps", 1))
+        .default(2000),
+    )
+    .option("--name <name>", "name of the learned group", "learned")
+    .addOption(new Option("--seed <n>", "random seed").argParser(parseIntArg("--seed", 0)).default(0))
+    .option("--json", "print the group.json object as one line on the last stdout line")
+    .action(async (o: DiscoverOptions & { json?: boolean; out: string }) => {
+      const progress = createProgress({ label: "discover", bar: !o.json });
+      let json: GroupJSON;
+      try {
+        json = await discover(
+          { ...o, out: resolve(o.out) },
+          (m) => io.err(m),
+          (e) => progress.update(e),
+        );
+      } finally {
+        progress.stop();
+      }
+      const d = json.diagnostics as Record<string, unknown>;
+      io.out(
+        `${json.name}: ${json.generators.length} generator${json.generators.length === 1 ? "" : "s"} on ℝ^${json.dim} (${String(d.method)}) → ${showPath(resolve(o.out))}/group.json`,
+      );
+      json.generators.forEach((g, i) =>
+        io.out(
+          `G${i + 1} = [${g.map((r) => `[${r.map((v) => fmtValue(Number(v.toPrecision(4)))).join(", ")}]`).join(", ")}]`,
+        ),
+      );
+      io.out(
+        formatTable(
+          ["diagnostic", "value"],
+          flattenResults(d as never).map(([k, v]) => [k, fmtValue(v)]),
+        ),
+      );
+      if (o.json) io.out(JSON.stringify(json));
+    });
 }

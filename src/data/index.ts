@@ -16,16 +16,18 @@ export {
 export { buildRotatedSplit, oneHot, rotateBilinear, type ImageSet, type RotatedSplit } from "./rotmnist.js";
 export {
   doublePendulumSamples,
-  pendulumDataset,
   relativisticSamples,
+  uniformStateSamples,
+  type StateSamples,
+} from "./state-samples.js";
+export {
+  pendulumDataset,
   springDataset,
   toArrays,
   trajectoryRows,
   trueTrajectories,
   twoBodyDataset,
-  uniformStateSamples,
   type RadialDatasetOptions,
-  type StateSamples,
   type Tolerances,
   type TrajectoryDataset,
   type TrajectorySplit,

@@ -1,6 +1,6 @@
 /**
  * Trajectory data generators matching the HNN (Greydanus et al. 2019) and LNN (Cranmer et al.
- * 2020) papers. Everything is computed on the host in float64 (adaptive Dormand–Prince with
+ * 2020) papers (independently sampled states for the LNN are in state-samples.ts). Everything is computed on the host in float64 (adaptive Dormand–Prince with
  * explicit tolerances), seeded with `hostRng`, and returned as flat row-major Float64Arrays
  * with their shapes; `toArrays` turns them into jax-js arrays.
  */
@@ -10,14 +10,7 @@ import { fromHost } from "../core/host.js";
 import type { FloatDtype } from "../core/engine.js";
 import { hostNormal, hostRng } from "../core/rng.js";
 import { dopri5Host } from "../physics/integrators.js";
-import {
-  doublePendulum,
-  massSpring,
-  pendulum,
-  relativisticParticle,
-  twoBody,
-  type PhysicalSystem,
-} from "../physics/systems.js";
+import { massSpring, pendulum, twoBody, type PhysicalSystem } from "../physics/systems.js";
 
 /** One split of a trajectory dataset; rows are trajectory-major: row = trajectory · points + point. */
 export interface TrajectorySplit {
@@ -156,7 +149,8 @@ function simulate(system: PhysicalSystem, o: SimulateOptions): { train: Trajecto
   return { train, test };
 }
 
-function checkRange(what: string, r: readonly [number, number], positive = false): void {
+/** Throws unless `r` is a finite range lo ≤ hi (lo > 0 when `positive`). */
+export function checkRange(what: string, r: readonly [number, number], positive = false): void {
   const [a, b] = r;
   if (!Number.isFinite(a) || !Number.isFinite(b) || !(a <= b) || (positive && !(a > 0))) {
     throw new ConfigError(
@@ -165,7 +159,8 @@ function checkRange(what: string, r: readonly [number, number], positive = false
   }
 }
 
-function checkCount(what: string, v: number, min: number): void {
+/** Throws unless `v` is an integer ≥ `min`. */
+export function checkCount(what: string, v: number, min: number): void {
   if (!Number.isInteger(v) || v < min) throw new ConfigError(`${what}: expected an integer ≥ ${min}, got ${v}`);
 }
 
@@ -420,109 +415,6 @@ export function twoBodyDataset(o: TwoBodyDatasetOptions = {}): TrajectoryDataset
       G,
     },
   };
-}
-
-/** Independently sampled states with their true derivatives, for velocity-coordinate systems. */
-export interface StateSamples {
-  /** States [n, dim] = [q, q̇]. */
-  x: Float64Array;
-  /** Accelerations q̈ [n, dof] (the LNN targets). */
-  qdd: Float64Array;
-  /** Full derivatives [q̇, q̈] [n, dim]. */
-  dx: Float64Array;
-  /** Energy [n]. */
-  energy: Float64Array;
-  n: number;
-  dim: number;
-  dof: number;
-}
-
-/** Samples n states with coordinate j ~ U(ranges[j][0], ranges[j][1]) and evaluates the true field (seeded). */
-export function uniformStateSamples(
-  system: PhysicalSystem,
-  ranges: readonly (readonly [number, number])[],
-  n: number,
-  seed: number,
-): StateSamples {
-  const D = system.dim;
-  const nq = system.dof;
-  if (ranges.length !== D)
-    throw new ShapeError(
-      `uniformStateSamples(${system.name}): expected ${D} ranges (one per state coordinate), got ${ranges.length}`,
-    );
-  ranges.forEach((r, j) => checkRange(`uniformStateSamples: ranges[${j}]`, r as [number, number]));
-  checkCount("uniformStateSamples: n", n, 1);
-  if (!Number.isInteger(seed)) throw new ConfigError(`uniformStateSamples: seed must be an integer, got ${seed}`);
-  const rng = hostRng(seed);
-  const x = new Float64Array(n * D);
-  const dx = new Float64Array(n * D);
-  const qdd = new Float64Array(n * nq);
-  const energy = new Float64Array(n);
-  const d = new Float64Array(D);
-  for (let i = 0; i < n; i++) {
-    const s = x.subarray(i * D, (i + 1) * D);
-    for (let j = 0; j < D; j++) {
-      const [lo, hi] = ranges[j]!;
-      s[j] = lo + (hi - lo) * rng();
-    }
-    system.fieldHost(s, d);
-    dx.set(d, i * D);
-    qdd.set(d.subarray(nq), i * nq);
-    energy[i] = system.energyHost(s);
-  }
-  return { x, qdd, dx, energy, n, dim: D, dof: nq };
-}
-
-/**
- * LNN double-pendulum training states: θ ~ U[0, 2π)², ω ~ U[−10, 10]², targets q̈ from the
- * analytic equations of motion (doublePendulum(): m = l = 1, g = 9.8 unless given).
- */
-export function doublePendulumSamples(o: {
-  n: number;
-  seed: number;
-  system?: ReturnType<typeof doublePendulum>;
-  omegaMax?: number;
-}): StateSamples {
-  const system = o.system ?? doublePendulum();
-  const w = o.omegaMax ?? 10;
-  const tau = 2 * Math.PI;
-  return uniformStateSamples(
-    system,
-    [
-      [0, tau],
-      [0, tau],
-      [-w, w],
-      [-w, w],
-    ],
-    o.n,
-    o.seed,
-  );
-}
-
-/**
- * LNN relativistic-particle states: q ~ U[−qMax, qMax] (default 10), q̇ ~ U[−vMax, vMax]
- * (default 0.99, in units of c = 1), targets q̈ (relativisticParticle() unless given; 1 DOF).
- */
-export function relativisticSamples(o: {
-  n: number;
-  seed: number;
-  system?: ReturnType<typeof relativisticParticle>;
-  qMax?: number;
-  vMax?: number;
-}): StateSamples {
-  const system = o.system ?? relativisticParticle();
-  if (system.dof !== 1) throw new ConfigError(`relativisticSamples: expected a 1-DOF particle, got dof ${system.dof}`);
-  const qMax = o.qMax ?? 10;
-  const vMax = o.vMax ?? 0.99;
-  return uniformStateSamples(
-    system,
-    [
-      [-qMax, qMax],
-      [-vMax, vMax],
-    ],
-    o.n,
-    o.seed,
-  );
 }
 
 /** A trajectory split as jax-js arrays: { x: [n, dim] (observed), dx: [n, dim] }. */

@@ -130,8 +130,16 @@ export const experiments: Experiment[] = [
           name: "steps",
           kind: "int",
           min: 1,
-          default: "300 (full: 3000)",
+          default: "quick: 300 for o5-invariant, 600 for conjugate-so3 (full: 3000)",
           description: "Adam steps per model and size",
+        },
+        {
+          name: "lr",
+          kind: "number",
+          min: 1e-6,
+          max: 1,
+          default: "0.01 (full: 0.003)",
+          description: "peak Adam learning rate of every model (cosine decay to lr/100)",
         },
         {
           name: "channels",

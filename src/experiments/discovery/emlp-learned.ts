@@ -9,7 +9,6 @@
 import { readFileSync } from "node:fs";
 import { tree } from "../../jax.js";
 import { ConfigError } from "../../core/errors.js";
-import { fromHost } from "../../core/host.js";
 import { makeKey } from "../../core/rng.js";
 import { treeSize } from "../../core/tree.js";
 import { groupFromJSON } from "../../discovery/group.js";
@@ -18,11 +17,9 @@ import { MLP } from "../../nn/layers.js";
 import type { Module } from "../../nn/module.js";
 import { readNumericCsv, selectColumns } from "../../node/csv.js";
 import { Scalar, V } from "../../reps/rep.js";
-import { fit } from "../../train/fit.js";
-import { mse } from "../../train/losses.js";
-import { adam, cosine } from "../../train/optim.js";
 import type { ExperimentOptions, ExperimentResults } from "../types.js";
-import { runOutput, stepProgress } from "../output.js";
+import { targetScale, trainRegressor } from "./shared.js";
+import { runOutput } from "../output.js";
 
 export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
   const u = opts.userData;
@@ -66,12 +63,7 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
   let q = 0;
   for (let i = 0; i < nTrain * width; i++) q += x[i]! ** 2;
   const xScale = Math.sqrt(q / (nTrain * width)) || 1;
-  let m = 0;
-  for (let i = 0; i < nTrain; i++) m += y[i]!;
-  m /= nTrain;
-  let v = 0;
-  for (let i = 0; i < nTrain; i++) v += (y[i]! - m) ** 2;
-  const sd = Math.sqrt(v / nTrain) || 1;
+  const { mean: m, sd } = targetScale(y, nTrain);
   const xs = x.map((t) => t / xScale);
   const ys = y.map((t) => (t - m) / sd);
   const steps = opts.quick ? 600 : 3000;
@@ -90,39 +82,28 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
   const mlp = MLP([width, h, h, 1], { activation: "silu" });
   const out = runOutput(opts.outDir);
   const results: Record<string, number> = {};
-  const batch = Math.min(128, nTrain);
-  const perEpoch = Math.floor(nTrain / batch);
-  const epochs = Math.max(1, Math.round(steps / perEpoch));
   const models: [string, Module][] = [
     ["emlp", emlp],
     ["mlp", mlp],
   ];
   for (const [i, [name, net]] of models.entries()) {
-    const X = fromHost(xs.subarray(0, nTrain * width), [nTrain, width], { dtype: "float32" });
-    const Y = fromHost(ys.subarray(0, nTrain), [nTrain, 1], { dtype: "float32" });
-    const res = await fit({
-      model: net,
-      loss: mse,
-      params: net.init(makeKey(opts.seed)),
-      data: { x: X, y: Y },
-      epochs,
-      batchSize: batch,
-      dropLast: true,
-      optimizer: adam(),
-      schedule: cosine({ lr: 3e-3, totalSteps: epochs * perEpoch, finalLr: 3e-5 }),
-      seed: opts.seed,
-      onProgress: stepProgress(opts.onProgress, {
-        metrics: (p) => ({ [name]: p.stepLoss }),
-        offset: i * epochs * perEpoch,
-        total: 2 * epochs * perEpoch,
-      }),
-    });
-    X.dispose();
-    Y.dispose();
-    tree.dispose(res.optState);
-    const pred = (await net
-      .apply(res.params, fromHost(xs.subarray(nTrain * width), [nTest, width], { dtype: "float32" }))
-      .data()) as Float32Array;
+    const pred = await trainRegressor(
+      {
+        model: net,
+        x: xs,
+        y: ys,
+        n: nTrain,
+        width,
+        testX: xs.subarray(nTrain * width),
+        nTest,
+        steps,
+        seed: opts.seed,
+        label: name,
+        offset: i * steps,
+        total: 2 * steps,
+      },
+      opts,
+    );
     let s = 0;
     for (let k = 0; k < nTest; k++) s += ((pred[k]! - ys[nTrain + k]!) * sd) ** 2;
     results[name] = Number((s / nTest).toPrecision(4));

@@ -1,17 +1,20 @@
 /**
  * What the symmetry-discovery experiments share: the diagnostics they report against the true
  * algebra, the generator heat maps they draw, finite-difference gradients of a host target,
- * and fitting a small MLP to a regression target whose input gradients stand in for ∇f.
+ * fitting a small MLP to a regression target whose input gradients stand in for ∇f, and the
+ * training loop of the enforce experiments' regressors.
  */
 import { tree, type Array as JArray } from "../../jax.js";
 import { castTree, fromHost } from "../../core/host.js";
 import { makeKey } from "../../core/rng.js";
 import { alignedCosines, principalAnglesDeg, toMatrices, type LieBasis } from "../../discovery/algebra.js";
 import type { Discovery } from "../../discovery/result.js";
+import type { Params } from "../../core/tree.js";
 import { MLP, type MLPParams } from "../../nn/layers.js";
+import type { Module } from "../../nn/module.js";
 import { matrixHeatmaps } from "../../plot/heatmap.js";
 import { fit } from "../../train/fit.js";
-import { mse } from "../../train/losses.js";
+import { mse, type LossFn } from "../../train/losses.js";
 import { adam, cosine } from "../../train/optim.js";
 import type { ExperimentOptions, JsonValue } from "../types.js";
 import { stepProgress } from "../output.js";
@@ -63,6 +66,69 @@ export function finiteDifferenceGradients(
   return g;
 }
 
+/** Mean and deviation (divisor n) of the first `n` values of y (deviation 1 when it is 0): how the targets here are standardised. */
+export function targetScale(y: ArrayLike<number>, n: number): { mean: number; sd: number } {
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += y[i]!;
+  mean /= n;
+  let v = 0;
+  for (let i = 0; i < n; i++) v += (y[i]! - mean) ** 2;
+  return { mean, sd: Math.sqrt(v / n) || 1 };
+}
+
+/**
+ * Trains `model` on (x [n, width], y [n]) for about `steps` Adam steps (cosine lr → lr/100, lr 3e-3 unless given,
+ * batches of min(128, n), the last partial batch dropped; `lossFn` replaces the MSE when given)
+ * and returns its float32 predictions at testX [nTest, width]. Progress counts from `offset` of `total`.
+ */
+export async function trainRegressor(
+  o: {
+    model: Module;
+    lossFn?: LossFn;
+    x: Float64Array;
+    y: Float64Array;
+    n: number;
+    width: number;
+    testX: Float64Array;
+    nTest: number;
+    steps: number;
+    lr?: number;
+    seed: number;
+    label: string;
+    offset?: number;
+    total?: number;
+  },
+  opts: ExperimentOptions,
+): Promise<Float32Array> {
+  const batch = Math.min(128, o.n);
+  const perEpoch = Math.floor(o.n / batch);
+  const epochs = Math.max(1, Math.round(o.steps / perEpoch));
+  const X = fromHost(o.x.subarray(0, o.n * o.width), [o.n, o.width], { dtype: "float32" });
+  const Y = fromHost(o.y.subarray(0, o.n), [o.n, 1], { dtype: "float32" });
+  const res = await fit<Params>({
+    ...(o.lossFn ? { lossFn: o.lossFn } : { model: o.model, loss: mse }),
+    params: o.model.init(makeKey(o.seed)),
+    data: { x: X, y: Y },
+    epochs,
+    batchSize: batch,
+    dropLast: true,
+    optimizer: adam(),
+    schedule: cosine({ lr: o.lr ?? 3e-3, totalSteps: epochs * perEpoch, finalLr: (o.lr ?? 3e-3) / 100 }),
+    seed: o.seed,
+    onProgress: stepProgress(opts.onProgress, {
+      metrics: (p) => ({ [o.label]: p.stepLoss }),
+      ...(o.offset !== undefined ? { offset: o.offset } : {}),
+      ...(o.total !== undefined ? { total: o.total } : {}),
+    }),
+  });
+  X.dispose();
+  Y.dispose();
+  tree.dispose(res.optState);
+  return (await o.model
+    .apply(res.params, fromHost(o.testX, [o.nTest, o.width], { dtype: "float32" }))
+    .data()) as Float32Array;
+}
+
 /** A trained MLP standing in for an unknown target: its apply bound to its parameters (float64, cpu), and its held-out MSE. */
 export interface FittedFunction {
   f: (x: JArray) => JArray;
@@ -82,12 +148,7 @@ export async function fitTarget(
   opts: ExperimentOptions,
 ): Promise<FittedFunction> {
   const { n, width, nTrain } = o;
-  let mean = 0;
-  for (let i = 0; i < nTrain; i++) mean += y[i]!;
-  mean /= nTrain;
-  let v = 0;
-  for (let i = 0; i < nTrain; i++) v += (y[i]! - mean) ** 2;
-  const sd = Math.sqrt(v / nTrain) || 1;
+  const { mean, sd } = targetScale(y, nTrain);
   const ys = y.map((t) => (t - mean) / sd);
   // Inputs scaled per column to unit variance (the fitted f includes the scaling, so its
   // gradients are those of a function of x).

@@ -11,7 +11,8 @@
 import { numpy as np, tree, type Array as JArray } from "../../jax.js";
 import { initEngine } from "../../core/engine.js";
 import { hostRng, makeKey, splitKey } from "../../core/rng.js";
-import { relativisticSamples, trueTrajectories } from "../../data/trajectories.js";
+import { relativisticSamples } from "../../data/state-samples.js";
+import { trueTrajectories } from "../../data/trajectories.js";
 import { MLP, type MLPParams } from "../../nn/layers.js";
 import { convexInit } from "../../nn/init.js";
 import { lagrangianFieldMLP } from "../../physics/fields.js";

@@ -41,12 +41,8 @@ export function doublePendulum(params: DoublePendulumParams = {}): PhysicalSyste
     const den = 1 - a1 * a2;
     return [(f1 - a1 * f2) / den, (f2 - a2 * f1) / den];
   };
-  const energy = (x: JArray): JArray => {
-    checkBatch(`${name}.energy: x`, x, 4);
-    const t1 = x.ref.slice([], 0);
-    const t2 = x.ref.slice([], 1);
-    const w1 = x.ref.slice([], 2);
-    const w2 = x.slice([], 3);
+  /** Kinetic and potential energy [batch] from angles and angular velocities (consumes all four). */
+  const kineticPotential = (t1: JArray, t2: JArray, w1: JArray, w2: JArray): [JArray, JArray] => {
     const T = np
       .square(w1.ref)
       .mul(0.5 * M * l1 * l1)
@@ -61,6 +57,15 @@ export function doublePendulum(params: DoublePendulumParams = {}): PhysicalSyste
       .cos(t1)
       .mul(-M * g * l1)
       .sub(np.cos(t2).mul(m2 * g * l2));
+    return [T, V];
+  };
+  const energy = (x: JArray): JArray => {
+    checkBatch(`${name}.energy: x`, x, 4);
+    const t1 = x.ref.slice([], 0);
+    const t2 = x.ref.slice([], 1);
+    const w1 = x.ref.slice([], 2);
+    const w2 = x.slice([], 3);
+    const [T, V] = kineticPotential(t1, t2, w1, w2);
     return T.add(V);
   };
   return {
@@ -78,20 +83,7 @@ export function doublePendulum(params: DoublePendulumParams = {}): PhysicalSyste
       const t2 = q.slice([], 1);
       const w1 = qdot.ref.slice([], 0);
       const w2 = qdot.slice([], 1);
-      const T = np
-        .square(w1.ref)
-        .mul(0.5 * M * l1 * l1)
-        .add(np.square(w2.ref).mul(0.5 * m2 * l2 * l2))
-        .add(
-          w1
-            .mul(w2)
-            .mul(np.cos(t1.ref.sub(t2.ref)))
-            .mul(m2 * l1 * l2),
-        );
-      const V = np
-        .cos(t1)
-        .mul(-M * g * l1)
-        .sub(np.cos(t2).mul(m2 * g * l2));
+      const [T, V] = kineticPotential(t1, t2, w1, w2);
       return T.sub(V);
     },
     energy,

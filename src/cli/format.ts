@@ -1,0 +1,60 @@
+/** Plain-text helpers of the CLI: option parsers, paths, numbers and aligned tables. */
+import { relative } from "node:path";
+import { InvalidArgumentError } from "commander";
+import { flattenResults, type ExperimentResults } from "../experiments/types.js";
+
+/** Where the CLI writes: injectable for tests. */
+export interface CliIO {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+/** A commander argument parser for an integer option ≥ `min`. */
+export function parseIntArg(name: string, min: number): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(v)}.`);
+    return n;
+  };
+}
+
+/** YYYYMMDD-hhmmss, local time: the default run folder's suffix. */
+export function timestamp(d = new Date()): string {
+  const p = (n: number): string => String(n).padStart(2, "0");
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+/** `p` relative to the working directory when it lies under it, else absolute. */
+export function showPath(p: string): string {
+  const r = relative(process.cwd(), p);
+  return r === "" ? "." : r.startsWith("..") ? p : r;
+}
+
+/** A number as a table cell: integers in full, others to 4 significant digits (exponential outside [1e-3, 1e5)). */
+export function fmtValue(v: unknown): string {
+  if (typeof v === "number") {
+    if (Number.isInteger(v)) return String(v);
+    return Math.abs(v) >= 1e-3 && Math.abs(v) < 1e5 ? v.toPrecision(4) : v.toExponential(3);
+  }
+  return String(v);
+}
+
+/** Formats rows as an aligned plain-text table. */
+export function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+/** An experiment's results as a two-column metric/value table (nested keys joined by dots). */
+export function resultsTable(results: ExperimentResults): string {
+  return formatTable(
+    ["metric", "value"],
+    flattenResults(results).map(([k, v]) => [k, fmtValue(v)]),
+  );
+}
