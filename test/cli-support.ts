@@ -12,10 +12,14 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `noether <args>` in a child process; killed (code null) after `timeoutMs`. */
-export function cli(args: string[], timeoutMs = 120_000): Promise<CliRun> {
+/**
+ * Runs `noether <args>` in a child process (`node --import tsx src/cli/main.ts`, or with
+ * `launcher: "bin"` through bin/noether.js as `npx noether` does); killed (code null) after `timeoutMs`.
+ */
+export function cli(args: string[], timeoutMs = 120_000, launcher: "tsx" | "bin" = "tsx"): Promise<CliRun> {
+  const entry = launcher === "bin" ? ["bin/noether.js"] : ["--import", "tsx", "src/cli/main.ts"];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+    const child = spawn(process.execPath, [...entry, ...args], {
       cwd: root,
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -210,14 +210,20 @@ test("tour writes report/index.html with each experiment's numbers and inline SV
   assert.match(html, /<section id="mlp-fit">/);
   assert.match(html, /<th>testLoss<\/th>/);
   assert.ok((html.match(/<svg/g) ?? []).length >= 2);
-  // Both ways of running: child processes (--jobs 2, stderr lines prefixed) and in-process (--jobs 1).
-  for (const jobs of ["2", "1"]) {
-    const outJ = join(tmp, `report-jobs${jobs}`);
-    const rj = await cli(["tour", "--out", outJ, "--json", "--only", "mlp-fit", "--jobs", jobs]);
+  // Both ways of running: child processes (--jobs 2, stderr lines prefixed) and in-process
+  // (--jobs 1); the child processes also when started as `npx noether` is (bin/noether.js, which
+  // registers tsx in-process: the children once failed there on the .ts entry).
+  for (const [jobs, launcher] of [
+    ["2", "tsx"],
+    ["2", "bin"],
+    ["1", "tsx"],
+  ] as const) {
+    const outJ = join(tmp, `report-jobs${jobs}-${launcher}`);
+    const rj = await cli(["tour", "--out", outJ, "--json", "--only", "mlp-fit", "--jobs", jobs], 120_000, launcher);
     assert.equal(rj.code, 0, rj.stderr);
     assert.ok(
       Number.isFinite((lastJson(rj.stdout) as Record<string, { testLoss: number }>)["mlp-fit"]!.testLoss),
-      `--jobs ${jobs}`,
+      `--jobs ${jobs} (${launcher})`,
     );
     assert.ok(existsSync(join(outJ, "index.html")));
     if (jobs === "2") assert.match(rj.stderr, /^\[mlp-fit\] /m);

@@ -52,9 +52,15 @@ export function runExperimentInChild(
   o: { seed: number; outDir: string },
   io: CliIO,
 ): Promise<ExperimentResults> {
-  const main = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "./main.ts" : "./main.js", import.meta.url));
+  const fromSource = import.meta.url.endsWith(".ts");
+  const main = fileURLToPath(new URL(fromSource ? "./main.ts" : "./main.js", import.meta.url));
+  // From source the child needs tsx. `tsx src/cli/main.ts` and `node --import tsx` pass it in
+  // execArgv; bin/noether.js registers it in-process (no flag), so then it is added here.
+  const loader =
+    fromSource && !process.execArgv.some((a) => a.includes("tsx")) ? ["--import", import.meta.resolve("tsx")] : [];
   const args = [
     ...process.execArgv,
+    ...loader,
     main,
     "run",
     name,

@@ -145,7 +145,7 @@ export const experiments: Experiment[] = [
           name: "channels",
           kind: "int",
           min: 1,
-          default: "32 (full: 128)",
+          default: "quick: 32 for o5-invariant, 64 for conjugate-so3 (full: 128)",
           description: "EMLP hidden channels (uniformRep)",
         },
         {
