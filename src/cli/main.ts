@@ -1,4 +1,4 @@
-/** Entry point of the `noether` command (Node only); see ./program.ts for the commands. */
+/** Entry point of the `noether` command (Node only); ./program.ts assembles the commands. */
 import { main } from "./program.js";
 
 process.exitCode = await main(process.argv);
