@@ -172,7 +172,19 @@ test("corrupted header JSON and bad header entries fail with clear CheckpointErr
   );
   rejects(
     () => decodeCheckpoint(withHeader(bytes, (h) => delete h["opt.nu.layers.1.w"])),
-    /missing tensor opt.nu.layers.1.w/,
+    /checkpoint has 20 trailing bytes after the last tensor \(opt.nu.layers.1.b \[228, 232\]\)/,
+  );
+  rejects(
+    () =>
+      decodeCheckpoint(
+        withHeader(bytes, (h) => {
+          const md = h.__metadata__ as Record<string, string>;
+          const block = JSON.parse(md.noether!) as { structure: { params: Record<string, unknown> } };
+          block.structure.params.extra = null;
+          md.noether = JSON.stringify(block);
+        }),
+      ),
+    /missing tensor params.extra \(listed in its structure\)/,
   );
   rejects(
     () =>

@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -250,4 +259,35 @@ test("progress lines: a count that restarts (the next model of a sweep) measures
   p.stop();
   const last = lines.filter((l) => l.includes("500/1000")).at(-1) ?? "";
   assert.match(last, /ETA 0s/, lines.join(""));
+});
+
+test("--out: empty, through a file, a file itself, or not writable → one-line error naming --out, exit 1", async () => {
+  const file = join(tmp, "a-file");
+  writeFileSync(file, "x");
+  const cases: [string[], RegExp][] = [
+    [["run", "mlp-fit", "--quick", "--out", ""], /^noether: --out is empty; give a folder to write into$/],
+    [["run", "mlp-fit", "--quick", "--out", file], /^noether: --out .*a-file: is a file, not a folder$/],
+    [
+      ["run", "mlp-fit", "--quick", "--out", join(file, "sub")],
+      /^noether: --out .*sub: .*a-file is a file, not a folder$/,
+    ],
+    [["tour", "--only", "mlp-fit", "--out", file], /^noether: --out .*a-file: is a file, not a folder$/],
+    [["discover", "--data", file, "--method", "pairs", "--out", ""], /^noether: --out is empty/],
+  ];
+  if (process.getuid?.() !== 0) {
+    const ro = join(tmp, "read-only");
+    mkdirSync(ro);
+    chmodSync(ro, 0o555);
+    cases.push([
+      ["run", "mlp-fit", "--quick", "--out", join(ro, "x")],
+      /^noether: --out .*x: .*read-only is not writable$/,
+    ]);
+  } else console.log("--out: the read-only case is skipped (running as root, which may write anywhere)");
+  for (const [args, re] of cases) {
+    const r = await cli(args);
+    assert.equal(r.code, 1, `${args.join(" ")}: ${r.stderr}`);
+    const lines = r.stderr.trim().split("\n");
+    assert.equal(lines.length, 1, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(lines[0]!, re);
+  }
 });

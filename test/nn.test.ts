@@ -144,3 +144,17 @@ test("float64 on request", () => {
   }
   assert.throws(() => setFloatDtype("float16" as never), /expected "float32" or "float64"/);
 });
+
+test("fromHost: the data length must match the shape; empty shapes give empty arrays; finite on request", () => {
+  assert.throws(() => fromHost([1, 2, 3, 4, 5, 6], [4, 3]), /fromHost: 6 values for shape \[4, 3\], expected 12/);
+  assert.throws(() => fromHost([1, 2], [2, -1]), /shape \[2, -1\] is not a list of non-negative integers/);
+  for (const shape of [[0], [0, 3], [2, 0, 4]]) {
+    const a = fromHost([], shape, { dtype: "float32" });
+    assert.deepEqual(a.shape, shape);
+    assert.equal(a.dataSync().length, 0);
+  }
+  assert.throws(
+    () => fromHost([1, Number.NaN], [2], { finite: true }),
+    /expected finite values, found NaN at flat index 1/,
+  );
+});

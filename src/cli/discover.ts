@@ -24,7 +24,7 @@ import type { ExperimentOptions } from "../experiments/types.js";
 import { readNumericCsv, selectColumns } from "../node/csv.js";
 import { flattenResults } from "../experiments/types.js";
 import { matrixHeatmaps } from "../plot/heatmap.js";
-import { fmtValue, formatTable, parseIntArg, showPath, type CliIO } from "./format.js";
+import { fmtValue, formatTable, outputDir, parseIntArg, showPath, type CliIO } from "./format.js";
 import { createProgress } from "./progress.js";
 
 /** The options of `noether discover` (as parsed by commander). */
@@ -216,7 +216,7 @@ export function addDiscoverCommand(program: Command, io: CliIO): void {
       let json: GroupJSON;
       try {
         json = await discover(
-          { ...o, out: resolve(o.out) },
+          { ...o, out: outputDir("--out", o.out) },
           (m) => io.err(m),
           (e) => progress.update(e),
         );

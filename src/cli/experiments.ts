@@ -1,10 +1,8 @@
-/** `noether list`, `noether run` and `noether describe`: the experiments, one at a time. */
-import { resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { experiments, findExperiment, userDataExperiments } from "../experiments/index.js";
 import { kindCell, parseParamArgs } from "../experiments/params.js";
 import type { ParamValue, UserData } from "../experiments/types.js";
-import { formatTable, parseIntArg, resultsTable, showPath, timestamp, type CliIO } from "./format.js";
+import { formatTable, outputDir, parseIntArg, resultsTable, showPath, timestamp, type CliIO } from "./format.js";
 import { runExperiment } from "./runner.js";
 
 export function addExperimentCommands(program: Command, io: CliIO): void {
@@ -112,7 +110,7 @@ export function addExperimentCommands(program: Command, io: CliIO): void {
         } catch (e) {
           cmd.error(`error: ${(e as Error).message}`);
         }
-        const outDir = resolve(o.out ?? `runs/${name}-${timestamp()}`);
+        const outDir = outputDir("--out", o.out ?? `runs/${name}-${timestamp()}`);
         const results = await runExperiment(
           name,
           {

@@ -1,5 +1,7 @@
 /** Plain-text helpers of the CLI: option parsers, paths, numbers and aligned tables. */
-import { relative } from "node:path";
+import { accessSync, constants, mkdirSync, statSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
+import { ConfigError } from "../core/errors.js";
 import { InvalidArgumentError } from "commander";
 import { flattenResults, type ExperimentResults } from "../experiments/types.js";
 
@@ -57,4 +59,47 @@ export function resultsTable(results: ExperimentResults): string {
     ["metric", "value"],
     flattenResults(results).map(([k, v]) => [k, fmtValue(v)]),
   );
+}
+
+/**
+ * Resolves and creates the output folder of option `flag` (e.g. "--out"), failing with one line
+ * that names the option: an empty value, a path through a file, or a folder that cannot be
+ * written. The nearest existing ancestor is checked first, so nothing is created where the
+ * folder itself could not be.
+ */
+export function outputDir(flag: string, value: string): string {
+  if (value.trim() === "") throw new ConfigError(`${flag} is empty; give a folder to write into`);
+  const dir = resolve(value);
+  let probe = dir;
+  for (;;) {
+    let st: ReturnType<typeof statSync> | undefined;
+    try {
+      st = statSync(probe);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT" && code !== "ENOTDIR")
+        throw new ConfigError(`${flag} ${value}: cannot use ${probe} (${code})`);
+    }
+    if (st !== undefined) {
+      if (!st.isDirectory())
+        throw new ConfigError(
+          `${flag} ${value}: ${probe === dir ? "is a file, not a folder" : `${probe} is a file, not a folder`}`,
+        );
+      try {
+        accessSync(probe, constants.W_OK | constants.X_OK);
+      } catch {
+        throw new ConfigError(`${flag} ${value}: ${probe} is not writable`);
+      }
+      break;
+    }
+    const up = dirname(probe);
+    if (up === probe) break;
+    probe = up;
+  }
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new ConfigError(`${flag} ${value}: cannot create the folder (${(e as Error).message})`);
+  }
+  return dir;
 }

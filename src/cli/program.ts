@@ -1,7 +1,8 @@
 /**
  * The `noether` command (Node only): list, describe and run experiments, discover a symmetry in a
- * CSV file, run benchmarks, and the tour that runs the quick forms into an HTML report. One file
- * per command group (experiments.ts, discover.ts, bench.ts, tour.ts); this one assembles them.
+ * CSV file, inspect a checkpoint, run benchmarks, and the tour that runs the quick forms into an
+ * HTML report. One file per command group (experiments.ts, discover.ts, inspect.ts, bench.ts,
+ * tour.ts); this one assembles them.
  *
  * Output contract: human-readable text on stdout; progress and log messages on stderr; with
  * `--json` the last stdout line is one JSON value with the results.
@@ -12,6 +13,7 @@ import { NoetherError } from "../core/errors.js";
 import { addBenchCommand } from "./bench.js";
 import { addDiscoverCommand } from "./discover.js";
 import { addExperimentCommands } from "./experiments.js";
+import { addInspectCommand } from "./inspect.js";
 import type { CliIO } from "./format.js";
 import { addTourCommand } from "./tour.js";
 
@@ -50,6 +52,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
 
   addExperimentCommands(program, io);
   addDiscoverCommand(program, io);
+  addInspectCommand(program, io);
   addBenchCommand(program, io);
   addTourCommand(program, io);
   program.addHelpText(
@@ -60,6 +63,7 @@ Examples:
   noether run mlp-fit --quick --out /tmp/mlp-fit
   noether run mlp-fit --seed 1 --json        # last stdout line: the results as JSON
   noether describe emlp-lorentz              # its data sets and parameters
+  noether inspect runs/x/checkpoint.safetensors   # verify a checkpoint, list its tensors
   noether run emlp-lorentz --param models=emlp --param sizes=1000
   noether bench all                          # ms per step, and the ratio to PyTorch when installed
   noether tour                               # the curated quick tour → report/index.html (--all: every experiment)`,

@@ -1,10 +1,9 @@
 /** `noether tour`: the curated quick tour (or every experiment's quick form) into an HTML report. */
-import { mkdirSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { type Command, CommanderError, Option } from "commander";
 import { CURATED_TOUR, experiments, findExperiment } from "../experiments/index.js";
-import { parseIntArg, resultsTable, showPath, type CliIO } from "./format.js";
+import { outputDir, parseIntArg, resultsTable, showPath, type CliIO } from "./format.js";
 import { writeReport, type ReportEntry } from "./report.js";
 import { runExperiment, runExperimentInChild } from "./runner.js";
 
@@ -47,8 +46,7 @@ export function addTourCommand(program: Command, io: CliIO): void {
           }
           return exp;
         });
-        const outRoot = resolve(o.out);
-        mkdirSync(outRoot, { recursive: true });
+        const outRoot = outputDir("--out", o.out);
         const done: (ReportEntry | undefined)[] = chosen.map(() => undefined);
         const failures: string[] = [];
         const t0 = performance.now();

@@ -12,12 +12,21 @@
  * (the `safetensors` package is a 0.0.1 stub). Decoding validates the whole file, and the
  * template if one is given, before it creates a single jax-js array: a bad file never
  * half-loads.
+ *
+ * Integrity (safetensors itself has no checksum): noether's block also holds SHA-256 digests
+ * (@noble/hashes) of every tensor's bytes and of the header's content (meta, structure, and each
+ * tensor's dtype, shape and offsets), verified on load; a mismatch names the tensor. Files
+ * without digests (other tools, older noether) load with a warning. The data section must be
+ * tiled exactly by the tensors (no gaps, overlaps or trailing bytes), and float tensors must be
+ * finite unless `allowNonFinite` is set.
  */
 import { Array as JArray, numpy as np, type DType } from "../jax.js";
 import { CheckpointError, fmtShape } from "../core/errors.js";
 import { flattenWithPaths, unflattenWithPaths, type Params } from "../core/tree.js";
 import type { OptState } from "./optim.js";
 import { fromHost } from "../core/host.js";
+import { sha256 } from "@noble/hashes/sha2";
+import { bytesToHex } from "@noble/hashes/utils";
 
 /** Bookkeeping stored with a checkpoint (JSON-serialisable). */
 export interface CheckpointMeta {
@@ -74,6 +83,14 @@ const join = (prefix: string, path: string): string => (path === "" ? prefix : `
 
 /** Encodes `state` as safetensors bytes. Borrows every array (reads them synchronously). */
 export function encodeCheckpoint(state: CheckpointState): Uint8Array {
+  const meta = state.meta as unknown;
+  if (meta === null || typeof meta !== "object" || globalThis.Array.isArray(meta))
+    throw new CheckpointError(`encodeCheckpoint: meta must be an object, got ${JSON.stringify(meta)}`);
+  for (const k of ["step", "epoch"] as const) {
+    const v = state.meta[k];
+    if (!Number.isSafeInteger(v) || v < 0)
+      throw new CheckpointError(`encodeCheckpoint: meta.${k} must be an integer ≥ 0, got ${JSON.stringify(v)}`);
+  }
   const entries: [string, JArray][] = [];
   const structure = { params: skeleton(state.params), opt: skeleton(state.optState ?? {}) };
   for (const [path, a] of flattenWithPaths<JArray>(state.params as never, isArr))
@@ -94,7 +111,22 @@ export function encodeCheckpoint(state: CheckpointState): Uint8Array {
     header[name] = { dtype: TO_SAFE[a.dtype], shape: [...a.shape], data_offsets: [offset, offset + n] };
     offset += n;
   });
-  header.__metadata__ = { [META_KEY]: JSON.stringify({ format: FORMAT, meta: state.meta, structure }) };
+  const tensorInfos: TensorInfo[] = entries.map(([name, a], i) => {
+    const [begin, end] = (header[name] as { data_offsets: [number, number] }).data_offsets;
+    return { name, dtype: TO_SAFE[a.dtype]!, shape: [...a.shape], begin, end };
+  });
+  const digests = {
+    header: headerDigest(state.meta, structure, tensorInfos),
+    tensors: Object.fromEntries(
+      entries.map(([name], i) => {
+        const d = datas[i]!;
+        return [name, bytesToHex(sha256(new Uint8Array(d.buffer, d.byteOffset, d.byteLength)))];
+      }),
+    ),
+  };
+  header.__metadata__ = {
+    [META_KEY]: JSON.stringify({ format: FORMAT, meta: state.meta, structure, sha256: digests }),
+  };
   let json = new TextEncoder().encode(JSON.stringify(header));
   const pad = (8 - (json.length % 8)) % 8; // align the data to 8 bytes (spaces are valid JSON)
   if (pad > 0) json = new TextEncoder().encode(JSON.stringify(header) + " ".repeat(pad));
@@ -117,6 +149,20 @@ interface TensorInfo {
   end: number;
 }
 
+/** SHA-256 (hex) of the header's content: meta, structure, and each tensor's name, dtype, shape and offsets. */
+function headerDigest(meta: unknown, structure: unknown, tensors: readonly TensorInfo[]): string {
+  const table = [...tensors]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((t) => [t.name, t.dtype, t.shape, t.begin, t.end]);
+  return bytesToHex(sha256(new TextEncoder().encode(JSON.stringify({ meta, structure, table }))));
+}
+
+/** Digests stored by noether: of the header's content and of each tensor's bytes (hex SHA-256). */
+export interface CheckpointDigests {
+  header: string;
+  tensors: Record<string, string>;
+}
+
 /** The parsed, validated header of a checkpoint (no arrays created). */
 export interface CheckpointHeader {
   tensors: TensorInfo[];
@@ -124,6 +170,16 @@ export interface CheckpointHeader {
   structure: { params: unknown; opt: unknown };
   /** Byte offset of the data section in the file. */
   dataStart: number;
+  /** The stored digests, verified against the header already; absent in files written before them. */
+  digests?: CheckpointDigests;
+}
+
+/** Options of the decoders. */
+export interface DecodeOptions {
+  /** Accept NaN/±Inf in float tensors (default: a CheckpointError naming the tensor). */
+  allowNonFinite?: boolean;
+  /** Receives warnings, e.g. that a file carries no digests (default: console.warn). */
+  onWarning?: (message: string) => void;
 }
 
 const fail = (msg: string): never => {
@@ -201,12 +257,25 @@ export function readSafetensorsHeader(bytes: Uint8Array): SafetensorsHeader {
       fail(`checkpoint tensor ${name}: ${end - begin} bytes for ${dtype} ${fmtShape(shape)}, expected ${want}`);
     tensors.push({ name, dtype, shape, begin, end });
   }
+  // The tensors must tile the data section exactly, as the format requires: no overlap, no gap,
+  // nothing after the last one.
   const sorted = [...tensors].sort((a, b) => a.begin - b.begin || a.end - b.end);
   for (let i = 1; i < sorted.length; i++) {
     const [a, b] = [sorted[i - 1]!, sorted[i]!];
     if (b.begin < a.end)
       fail(`checkpoint tensors ${a.name} [${a.begin}, ${a.end}] and ${b.name} [${b.begin}, ${b.end}] overlap`);
   }
+  let pos = 0;
+  let prev = "the start of the data section";
+  for (const t of sorted) {
+    if (t.begin > pos) fail(`checkpoint has a gap of ${t.begin - pos} bytes between ${prev} and tensor ${t.name}`);
+    pos = t.end;
+    prev = `${t.name} [${t.begin}, ${t.end}]`;
+  }
+  if (pos !== dataLen)
+    fail(
+      `checkpoint has ${dataLen - pos} trailing bytes after ${sorted.length > 0 ? `the last tensor (${prev})` : "a header with no tensors"}`,
+    );
   return { tensors, metadata: md as Record<string, string>, dataStart };
 }
 
@@ -218,7 +287,7 @@ export function readCheckpointHeader(bytes: Uint8Array): CheckpointHeader {
       `checkpoint has no "__metadata__.${META_KEY}" entry: not written by noether (load it with decodeSafetensors, or decodeCheckpoint with a params template)`,
     );
   }
-  let block: { format?: unknown; meta?: unknown; structure?: { params?: unknown; opt?: unknown } };
+  let block: { format?: unknown; meta?: unknown; structure?: { params?: unknown; opt?: unknown }; sha256?: unknown };
   try {
     block = JSON.parse(metadata[META_KEY]!);
   } catch (e) {
@@ -228,9 +297,15 @@ export function readCheckpointHeader(bytes: Uint8Array): CheckpointHeader {
   if (block.format !== FORMAT)
     fail(`checkpoint format ${JSON.stringify(block.format)} is not supported (expected ${FORMAT})`);
   const meta = block.meta as CheckpointMeta;
-  if (meta === null || typeof meta !== "object" || !Number.isInteger(meta.step) || !Number.isInteger(meta.epoch)) {
-    fail("checkpoint meta must be an object with integer step and epoch");
+  if (meta === null || typeof meta !== "object" || globalThis.Array.isArray(meta))
+    fail(`checkpoint meta must be a JSON object, got ${JSON.stringify(block.meta)}`);
+  for (const k of ["step", "epoch"] as const) {
+    const v = meta[k];
+    if (!Number.isSafeInteger(v) || (v as number) < 0)
+      fail(`checkpoint meta.${k} must be an integer ≥ 0, got ${JSON.stringify(v)}`);
   }
+  if (meta.seed !== undefined && !Number.isSafeInteger(meta.seed))
+    fail(`checkpoint meta.seed must be an integer when present, got ${JSON.stringify(meta.seed)}`);
   const structure = block.structure;
   if (
     structure === null ||
@@ -260,7 +335,35 @@ export function readCheckpointHeader(bytes: Uint8Array): CheckpointHeader {
     if (!byName.has(name)) fail(`checkpoint is missing tensor ${name} (listed in its structure)`);
   for (const name of byName.keys())
     if (!expected.has(name)) fail(`checkpoint has unexpected tensor ${name} (not in its structure)`);
-  return { tensors, meta, structure: structure as { params: unknown; opt: unknown }, dataStart };
+  let digests: CheckpointDigests | undefined;
+  if (block.sha256 !== undefined) {
+    const d = block.sha256 as CheckpointDigests;
+    const hex = (v: unknown): boolean => typeof v === "string" && /^[0-9a-f]{64}$/.test(v);
+    if (
+      d === null ||
+      typeof d !== "object" ||
+      !hex(d.header) ||
+      d.tensors === null ||
+      typeof d.tensors !== "object" ||
+      tensors.some((t) => !hex(d.tensors[t.name])) ||
+      Object.keys(d.tensors).length !== tensors.length
+    )
+      fail(
+        "checkpoint sha256 digests are malformed (expected one 64-digit hex digest per tensor and one for the header)",
+      );
+    if (headerDigest(block.meta, block.structure, tensors) !== d.header)
+      fail(
+        "checkpoint header does not match its SHA-256 digest: its meta, structure or tensor table (dtypes, shapes, offsets) was altered",
+      );
+    digests = d;
+  }
+  return {
+    tensors,
+    meta,
+    structure: structure as { params: unknown; opt: unknown },
+    dataStart,
+    ...(digests ? { digests } : {}),
+  };
 }
 
 function checkAgainst(prefix: string, template: unknown, header: CheckpointHeader): void {
@@ -286,31 +389,81 @@ function checkAgainst(prefix: string, template: unknown, header: CheckpointHeade
   }
 }
 
-/** One tensor's bytes as a jax-js array (copied: the data may not be aligned for a typed-array view). */
-function tensorArray(bytes: Uint8Array, dataStart: number, t: TensorInfo): JArray {
+/** A typed-array view (copied) of one tensor's bytes. */
+function tensorData(
+  bytes: Uint8Array,
+  dataStart: number,
+  t: TensorInfo,
+): Float32Array | Float64Array | Int32Array | Uint32Array {
   // Typed arrays use the host's byte order, which is little-endian on every platform jax-js runs
   // on (x86, ARM, Wasm), as safetensors requires.
   const buf = bytes.slice(dataStart + t.begin, dataStart + t.end).buffer;
-  const data =
-    t.dtype === "F32"
-      ? new Float32Array(buf)
-      : t.dtype === "F64"
-        ? new Float64Array(buf)
-        : t.dtype === "I32"
-          ? new Int32Array(buf)
-          : new Uint32Array(buf);
-  return fromHost(data, t.shape, { dtype: FROM_SAFE[t.dtype].dtype });
+  return t.dtype === "F32"
+    ? new Float32Array(buf)
+    : t.dtype === "F64"
+      ? new Float64Array(buf)
+      : t.dtype === "I32"
+        ? new Int32Array(buf)
+        : new Uint32Array(buf);
+}
+
+/** Count of NaN/±Inf values of a float tensor (0 for integer tensors). */
+function nonFiniteCount(t: TensorInfo, data: ArrayLike<number>): number {
+  if (t.dtype !== "F32" && t.dtype !== "F64") return 0;
+  let bad = 0;
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) bad++;
+  return bad;
+}
+
+/**
+ * Checks every tensor's bytes before any array exists: against its digest when the file has
+ * them (else one warning), and for non-finite values unless allowed.
+ */
+function verifyTensors(
+  bytes: Uint8Array,
+  dataStart: number,
+  tensors: readonly TensorInfo[],
+  digests: CheckpointDigests | undefined,
+  opts: DecodeOptions,
+  origin: string,
+): void {
+  if (digests === undefined)
+    (opts.onWarning ?? ((m: string) => console.warn(m)))(
+      `checkpoint ${origin} carries no SHA-256 digests: its tensor bytes cannot be verified`,
+    );
+  for (const t of tensors) {
+    const raw = bytes.subarray(dataStart + t.begin, dataStart + t.end);
+    if (digests !== undefined && bytesToHex(sha256(raw)) !== digests.tensors[t.name])
+      fail(`checkpoint tensor ${t.name} is corrupt: its bytes do not match the stored SHA-256 digest`);
+    if (!opts.allowNonFinite) {
+      const bad = nonFiniteCount(t, tensorData(bytes, dataStart, t));
+      if (bad > 0)
+        fail(
+          `checkpoint tensor ${t.name} holds ${bad} non-finite value(s) (NaN/Inf); pass allowNonFinite to load it anyway`,
+        );
+    }
+  }
+}
+
+/** One tensor's bytes as a jax-js array (copied: the data may not be aligned for a typed-array view). */
+function tensorArray(bytes: Uint8Array, dataStart: number, t: TensorInfo): JArray {
+  return fromHost(tensorData(bytes, dataStart, t), t.shape, { dtype: FROM_SAFE[t.dtype].dtype });
 }
 
 /**
  * Decodes any safetensors file into named arrays and its `__metadata__` strings: for files written
  * by other tools (e.g. PyTorch). Validates the whole header before creating an array.
  */
-export function decodeSafetensors(bytes: Uint8Array): {
+export function decodeSafetensors(
+  bytes: Uint8Array,
+  opts: DecodeOptions = {},
+): {
   tensors: Record<string, JArray>;
   metadata: Record<string, string>;
 } {
   const header = readSafetensorsHeader(bytes);
+  const digests = typeof header.metadata[META_KEY] === "string" ? readCheckpointHeader(bytes).digests : undefined;
+  verifyTensors(bytes, header.dataStart, header.tensors, digests, opts, "file");
   return {
     tensors: Object.fromEntries(header.tensors.map((t) => [t.name, tensorArray(bytes, header.dataStart, t)])),
     metadata: header.metadata,
@@ -322,7 +475,12 @@ export function decodeSafetensors(bytes: Uint8Array): {
  * `params`: its tensors must be named by the template's dotted paths, with or without a `params.`
  * prefix (`params.layers.0.w` or `layers.0.w`), with the template's shapes and dtypes.
  */
-function decodeForeign(bytes: Uint8Array, header: SafetensorsHeader, params: Params): CheckpointState {
+function decodeForeign(
+  bytes: Uint8Array,
+  header: SafetensorsHeader,
+  params: Params,
+  opts: DecodeOptions,
+): CheckpointState {
   const paths = flattenWithPaths<JArray>(params as never, isArr).map(([p]) => p);
   const names = new Set(header.tensors.map((t) => t.name));
   const prefixed = paths.length > 0 && paths.every((p) => names.has(join("params", p)));
@@ -333,6 +491,7 @@ function decodeForeign(bytes: Uint8Array, header: SafetensorsHeader, params: Par
     structure: { params: null, opt: null },
     dataStart: header.dataStart,
   });
+  verifyTensors(bytes, header.dataStart, header.tensors, undefined, opts, "(written by another tool)");
   const byName = new Map(tensors.map((t) => [t.name, t]));
   const leaves = new Map(paths.map((p) => [p, tensorArray(bytes, header.dataStart, byName.get(join("params", p))!)]));
   return {
@@ -344,18 +503,24 @@ function decodeForeign(bytes: Uint8Array, header: SafetensorsHeader, params: Par
 
 /**
  * Decodes safetensors `bytes` into `{ params, optState, meta }`. With a template, also checks
- * that every tensor exists with the template's shape and dtype (and no extra ones). Throws
- * `CheckpointError` before creating any array when anything is wrong. A file that another tool
+ * that every tensor exists with the template's shape and dtype (and no extra ones); every
+ * tensor's bytes are checked against their digest and for non-finite values (see
+ * DecodeOptions). Throws `CheckpointError` before creating any array when anything is wrong. A file that another tool
  * wrote (no noether metadata) loads when a params template is given: see `decodeForeign`
  * (optState `{}`, meta `{ step: 0, epoch: 0 }`).
  */
-export function decodeCheckpoint(bytes: Uint8Array, template: CheckpointTemplate = {}): CheckpointState {
+export function decodeCheckpoint(
+  bytes: Uint8Array,
+  template: CheckpointTemplate = {},
+  opts: DecodeOptions = {},
+): CheckpointState {
   const st = readSafetensorsHeader(bytes);
   if (typeof st.metadata[META_KEY] !== "string" && template.params !== undefined)
-    return decodeForeign(bytes, st, template.params);
+    return decodeForeign(bytes, st, template.params, opts);
   const header = readCheckpointHeader(bytes);
   if (template.params !== undefined) checkAgainst("params", template.params, header);
   if (template.optState !== undefined) checkAgainst("opt", template.optState, header);
+  verifyTensors(bytes, header.dataStart, header.tensors, header.digests, opts, "(written before digests were stored)");
   const arrays = new Map(header.tensors.map((t) => [t.name, tensorArray(bytes, header.dataStart, t)]));
   const rebuild = (prefix: string, skel: unknown): Params => {
     const leaves = new Map<string, JArray>();
@@ -367,4 +532,70 @@ export function decodeCheckpoint(bytes: Uint8Array, template: CheckpointTemplate
     optState: rebuild("opt", header.structure.opt),
     meta: header.meta,
   };
+}
+
+/** One tensor as `inspectSafetensors` reports it: min/max over its finite values (null if none). */
+export interface TensorSummary {
+  name: string;
+  dtype: string;
+  shape: number[];
+  min: number | null;
+  max: number | null;
+  nonFinite: number;
+}
+
+/** What a safetensors file holds, verified (see `inspectSafetensors`). */
+export interface SafetensorsReport {
+  tensors: TensorSummary[];
+  /** The raw `__metadata__` strings. */
+  metadata: Record<string, string>;
+  /** noether's meta (step, epoch, …) when noether wrote the file, else null. */
+  meta: CheckpointMeta | null;
+  /** Whether SHA-256 digests were present (and so checked); false for files of other tools. */
+  verified: boolean;
+}
+
+/**
+ * Validates a safetensors file as the decoders do (header, offsets tiling the data, and for
+ * noether's files the structure and every digest) without creating arrays, and summarises each
+ * tensor. Non-finite values are counted, not rejected. Throws `CheckpointError` on corruption.
+ */
+export function inspectSafetensors(bytes: Uint8Array): SafetensorsReport {
+  const header = readSafetensorsHeader(bytes);
+  const ours = typeof header.metadata[META_KEY] === "string" ? readCheckpointHeader(bytes) : undefined;
+  const digests = ours?.digests;
+  if (digests !== undefined)
+    verifyTensors(
+      bytes,
+      header.dataStart,
+      header.tensors,
+      digests,
+      { allowNonFinite: true, onWarning: () => undefined },
+      "",
+    );
+  const tensors = [...header.tensors]
+    .sort((a, b) => a.begin - b.begin)
+    .map((t) => {
+      const data = tensorData(bytes, header.dataStart, t);
+      let min = Infinity;
+      let max = -Infinity;
+      let nonFinite = 0;
+      for (let i = 0; i < data.length; i++) {
+        const v = data[i]!;
+        if (!Number.isFinite(v)) nonFinite++;
+        else {
+          if (v < min) min = v;
+          if (v > max) max = v;
+        }
+      }
+      return {
+        name: t.name,
+        dtype: t.dtype,
+        shape: t.shape,
+        min: min === Infinity ? null : min,
+        max: max === -Infinity ? null : max,
+        nonFinite,
+      };
+    });
+  return { tensors, metadata: header.metadata, meta: ours?.meta ?? null, verified: digests !== undefined };
 }

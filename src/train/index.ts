@@ -6,13 +6,18 @@ export {
   decodeCheckpoint,
   decodeSafetensors,
   encodeCheckpoint,
+  inspectSafetensors,
   readCheckpointHeader,
   readSafetensorsHeader,
+  type CheckpointDigests,
   type CheckpointHeader,
   type CheckpointMeta,
   type CheckpointState,
   type CheckpointTemplate,
+  type DecodeOptions,
   type SafetensorsHeader,
+  type SafetensorsReport,
+  type TensorSummary,
 } from "./checkpoint.js";
 export {
   TrainingNonFiniteError,
