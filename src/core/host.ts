@@ -57,8 +57,7 @@ export function fromHost(data: ArrayLike<number>, shape: readonly number[], opts
     throw new TypeError(`${what}: unsupported dtype ${JSON.stringify(dtype)} (float32, float64, int32, uint32)`);
   if (opts.finite) checkFinite(what, data);
   // The engine cannot build an array from no values; an empty shape gets zeros (there are none).
-  if (n === 0)
-    return np.zeros([...shape], { dtype: dtype as DType, ...(opts.device ? { device: opts.device } : {}) });
+  if (n === 0) return np.zeros([...shape], { dtype: dtype as DType, ...(opts.device ? { device: opts.device } : {}) });
   return np.array(convert(data), {
     shape: [...shape],
     dtype: dtype as DType,

@@ -111,7 +111,7 @@ export function encodeCheckpoint(state: CheckpointState): Uint8Array {
     header[name] = { dtype: TO_SAFE[a.dtype], shape: [...a.shape], data_offsets: [offset, offset + n] };
     offset += n;
   });
-  const tensorInfos: TensorInfo[] = entries.map(([name, a], i) => {
+  const tensorInfos: TensorInfo[] = entries.map(([name, a]) => {
     const [begin, end] = (header[name] as { data_offsets: [number, number] }).data_offsets;
     return { name, dtype: TO_SAFE[a.dtype]!, shape: [...a.shape], begin, end };
   });
