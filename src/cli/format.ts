@@ -11,14 +11,25 @@ export interface CliIO {
   err: (line: string) => void;
 }
 
-/** A commander argument parser for an integer option ≥ `min`. */
-export function parseIntArg(name: string, min: number): (v: string) => number {
-  return (v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min)
+/** A parser made by `parseIntArg` carries its bounds, so tests can walk every numeric option. */
+export interface IntArgParser {
+  (v: string): number;
+  intOption: { name: string; min: number };
+}
+
+/**
+ * A commander argument parser for an integer option ≥ `min`: decimal digits only (no "", "1e3",
+ * "0x10", "1.5", "NaN" or a sign other than +), and a safe integer.
+ */
+export function parseIntArg(name: string, min: number): IntArgParser {
+  const parse = (v: string): number => {
+    const t = v.trim();
+    const n = /^\+?\d+$/.test(t) ? Number(t) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n < min)
       throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(v)}.`);
     return n;
   };
+  return Object.assign(parse, { intOption: { name, min } });
 }
 
 /** YYYYMMDD-hhmmss, local time: the default run folder's suffix. */
