@@ -37,10 +37,18 @@ async function runCli(argv: string[]): Promise<{ code: number; stderr: string }>
   let stderr = "";
   const write = process.stderr.write.bind(process.stderr);
   const writeOut = process.stdout.write.bind(process.stdout);
-  process.stderr.write = ((s: string | Uint8Array) => ((stderr += String(s)), true)) as typeof process.stderr.write;
+  process.stderr.write = ((s: string | Uint8Array) => {
+    stderr += String(s);
+    return true;
+  }) as typeof process.stderr.write;
   process.stdout.write = (() => true) as typeof process.stdout.write;
   try {
-    const code = await main(["node", "noether", ...argv], { out: () => undefined, err: (l) => (stderr += `${l}\n`) });
+    const code = await main(["node", "noether", ...argv], {
+      out: () => undefined,
+      err: (l) => {
+        stderr += `${l}\n`;
+      },
+    });
     return { code, stderr };
   } finally {
     process.stderr.write = write;
