@@ -138,9 +138,44 @@ test("early stopping triggers and restores the best epoch's parameters", async (
   tree.dispose([res.params, res.optState, train, val]);
 });
 
-test("a NaN in the data stops at the known step and returns the last good parameters", async () => {
+test("a NaN in the data is blamed on the data before training: the set, row and column", async () => {
+  const d = hostData(8, 1);
+  d.x[2 * 5 + 1] = NaN;
+  const x = np.array(d.x, { shape: [8, 2] });
+  const y = np.array(d.y, { shape: [8, 1] });
+  const base = { model: net, epochs: 1, batchSize: 4, optimizer: sgd(), schedule: 0.05 };
+  await assert.rejects(
+    fit({ ...base, params: net.init(makeKey(2)), data: { x: x.ref, y: y.ref } }),
+    (e: unknown) =>
+      e instanceof NonFiniteError &&
+      /fit: data x holds NaN at row 5, column 1 \(of \[8, 2\]\)/.test((e as Error).message),
+  );
+  const clean = hostData(8, 1);
+  clean.y[3] = Number.POSITIVE_INFINITY;
+  const yv = np.array(clean.y, { shape: [8, 1] });
+  await assert.rejects(
+    fit({
+      ...base,
+      params: net.init(makeKey(2)),
+      data: {
+        x: np.array(clean.x, { shape: [8, 2] }),
+        y: np.array(
+          clean.y.map((v) => (Number.isFinite(v) ? v : 0)),
+          { shape: [8, 1] },
+        ),
+      },
+      validation: { x: x.ref, y: yv },
+    }),
+    (e: unknown) =>
+      e instanceof NonFiniteError && /fit: validation x holds NaN at row 5, column 1/.test((e as Error).message),
+  );
+  x.dispose();
+  y.dispose();
+});
+
+test("a loss that overflows stops at the known step and returns the last good parameters", async () => {
   const d = hostData(128, 1);
-  d.x[2 * 100] = NaN; // row 100 → batch 4 (rows 96–127) without shuffling → step 4
+  d.y[100] = 1e30; // (f − 1e30)² overflows float32: row 100 → batch 4 (rows 96–127) without shuffling → step 4
   const train = { x: np.array(d.x, { shape: [128, 2] }), y: np.array(d.y, { shape: [128, 1] }) };
   const p0 = net.init(makeKey(2));
   const res = await fit({
@@ -155,8 +190,8 @@ test("a NaN in the data stops at the known step and returns the last good parame
   });
   assert.equal(res.stopReason, "non-finite");
   assert.deepEqual(res.nonFinite && { step: res.nonFinite.step, epoch: res.nonFinite.epoch }, { step: 4, epoch: 1 });
-  assert.ok(Number.isNaN(res.nonFinite!.loss));
-  assert.match(res.message, /non-finite loss \(NaN\) at step 4 \(epoch 1\)/);
+  assert.ok(!Number.isFinite(res.nonFinite!.loss));
+  assert.match(res.message, /non-finite loss \(Infinity\) at step 4 \(epoch 1\)/);
   assert.equal(res.steps, 2, "the loss of step 3 was finite at the params after 2 updates");
   // Reference: two steps by hand on the same (clean) first two batches.
   const opt = sgd({ momentum: 0.9 });

@@ -198,6 +198,22 @@ function checkData(what: string, d: { x: JArray; y: JArray }): number {
     );
   }
   if (n === 0) throw new ShapeError(`fit: ${what} is empty`);
+  // One scan of the host copy: a NaN in the data would surface later as a non-finite loss that
+  // blames the parameters; name the example (row) and the position within it instead.
+  for (const [name, a] of [
+    ["x", d.x],
+    ["y", d.y],
+  ] as const) {
+    if (a.dtype !== "float32" && a.dtype !== "float64") continue;
+    const v = a.ref.dataSync() as Float32Array | Float64Array;
+    const per = v.length / n!;
+    for (let i = 0; i < v.length; i++) {
+      if (!Number.isFinite(v[i]!))
+        throw new NonFiniteError(
+          `fit: ${what} ${name} holds ${v[i]} at row ${Math.floor(i / per)}, column ${i % per} (of ${fmtShape(a.shape)}); clean or drop that example`,
+        );
+    }
+  }
   return n!;
 }
 
