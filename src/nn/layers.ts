@@ -3,6 +3,7 @@ import { numpy as np, type Array as JArray } from "../jax.js";
 import { getFloatDtype, type FloatDtype } from "../core/engine.js";
 import { ShapeError, fmtShape } from "../core/errors.js";
 import { splitKey } from "../core/rng.js";
+import { withParamCheck } from "./check.js";
 import { activation, type ActivationName } from "./activations.js";
 import { initBias, initWeight, type BiasInit, type WeightInit } from "./init.js";
 import type { Module } from "./module.js";
@@ -93,26 +94,36 @@ export function MLP(
   const actName = opts.activation ?? "tanh";
   const act = activation(actName);
   const outAct = activation(opts.outActivation ?? "identity");
-  return {
-    sizes: [...sizes],
-    activation: actName,
-    inSize: sizes[0]!,
-    outSize: sizes[sizes.length - 1]!,
-    init(key) {
-      const keys = splitKey(key, layers.length);
-      return { layers: layers.map((l, i) => l.init(keys[i]!)) };
+  // The parameter paths and shapes, known from the sizes (no init needed).
+  const spec = new Map<string, number[]>();
+  for (let i = 0; i + 1 < sizes.length; i++) {
+    spec.set(`layers.${i}.b`, [sizes[i + 1]!]);
+    spec.set(`layers.${i}.w`, [sizes[i]!, sizes[i + 1]!]);
+  }
+  return withParamCheck(
+    "MLP",
+    {
+      sizes: [...sizes],
+      activation: actName,
+      inSize: sizes[0]!,
+      outSize: sizes[sizes.length - 1]!,
+      init(key) {
+        const keys = splitKey(key, layers.length);
+        return { layers: layers.map((l, i) => l.init(keys[i]!)) };
+      },
+      apply(p, x) {
+        checkIn("MLP", x, sizes[0]!);
+        if (p.layers.length !== layers.length) {
+          throw new ShapeError(`MLP: expected ${layers.length} layers of parameters, got ${p.layers.length}`);
+        }
+        let h = x;
+        p.layers.forEach((lp, i) => {
+          h = linearApply(lp, h);
+          h = i < layers.length - 1 ? act(h) : outAct(h);
+        });
+        return h;
+      },
     },
-    apply(p, x) {
-      checkIn("MLP", x, sizes[0]!);
-      if (p.layers.length !== layers.length) {
-        throw new ShapeError(`MLP: expected ${layers.length} layers of parameters, got ${p.layers.length}`);
-      }
-      let h = x;
-      p.layers.forEach((lp, i) => {
-        h = linearApply(lp, h);
-        h = i < layers.length - 1 ? act(h) : outAct(h);
-      });
-      return h;
-    },
-  };
+    spec,
+  );
 }

@@ -7,6 +7,7 @@
 import { numpy as np, type Array as JArray } from "../../jax.js";
 import type { FloatDtype } from "../../core/engine.js";
 import { ConfigError, ShapeError } from "../../core/errors.js";
+import { withParamCheck } from "../../nn/check.js";
 import { placementOf } from "../../core/host.js";
 import { splitKey } from "../../core/rng.js";
 import type { Params } from "../../core/tree.js";
@@ -254,7 +255,7 @@ export function EMLP(
     }),
   );
   const net = chain(...layers);
-  return { ...net, kind: "EMLP", hidden, layers };
+  return withParamCheck("EMLP", { ...net, kind: "EMLP", hidden, layers });
 }
 
 /** H(params, x) → [B] from a scalar-output rep module (for `hamiltonianField`: EMLP as the Hamiltonian). */
