@@ -13,6 +13,7 @@ import { makeKey } from "../src/core/rng.js";
 import { SO } from "../src/groups/catalog.js";
 import { EMLP } from "../src/layers/emlp/model.js";
 import { MLP } from "../src/nn/layers.js";
+import { repAction } from "../src/reps/action.js";
 import { Scalar, V } from "../src/reps/rep.js";
 import { liveBufferCount } from "../src/testing/leaks.js";
 import { adam, fit } from "../src/train/index.js";
@@ -82,4 +83,29 @@ test("fit: non-finite data fails before training and releases nothing it was not
     /fit: data x holds NaN at row 1, column 1 \(of \[4, 2\]\)/,
   );
   tree.dispose([params, x, y]);
+});
+
+test("repAction checks the group element and the batch it is handed (it used to act with a 2×2 block of a 3×3 group)", async () => {
+  const G = SO(3);
+  const act = repAction(V(G).times(2));
+  await failsClean(
+    () => act(new Float64Array(4), np.zeros([2, 6])),
+    ShapeError,
+    /^repAction\(\(2V\)\): a group element of SO\(3\) is a 3×3 matrix \(9 values\), got 4 values$/,
+  );
+  await failsClean(
+    () =>
+      act(
+        G.sample(() => 0.3),
+        np.zeros([2, 5]),
+      ),
+    ShapeError,
+    /^repAction\(\(2V\)\): expected x \[\.\.\., 6\] \(the size of \(2V\)\), got \[2, 5\]$/,
+  );
+  const y = act(
+    G.sample(() => 0.3),
+    np.ones([2, 6]),
+  );
+  assert.deepEqual(y.shape, [2, 6]);
+  y.dispose();
 });
