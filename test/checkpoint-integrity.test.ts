@@ -28,6 +28,8 @@ import {
 } from "../src/train/index.js";
 import { cli, lastJson } from "./cli-support.js";
 
+import { rejects, withHeader } from "./checkpoint-support.js";
+
 await initEngine();
 
 const tmp = mkdtempSync(join(tmpdir(), "noether-ckpt-"));
@@ -52,29 +54,8 @@ function leafValues(p: Params): number[][] {
   return (tree.leaves(p) as JArray[]).map((a) => Array.from(a.ref.dataSync()));
 }
 
-/** The header JSON of `bytes` rewritten by `edit`, data section unchanged. */
-function withHeader(bytes: Uint8Array, edit: (h: Record<string, unknown>) => void): Uint8Array {
-  const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
-  const h = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Record<string, unknown>;
-  edit(h);
-  const json = new TextEncoder().encode(JSON.stringify(h));
-  const out = new Uint8Array(8 + json.length + bytes.length - 8 - n);
-  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
-  out.set(json, 8);
-  out.set(bytes.subarray(8 + n), 8 + json.length);
-  return out;
-}
-
 /** The same file without noether's metadata block (as another tool would write it). */
 const foreign = (bytes: Uint8Array): Uint8Array => withHeader(bytes, (h) => delete h.__metadata__);
-
-function rejects(f: () => unknown, re: RegExp): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof CheckpointError, `expected CheckpointError, got ${e}`);
-    assert.match((e as Error).message, re);
-    return true;
-  });
-}
 
 test("a flipped byte in any tensor is caught and the tensor named; the untouched file loads", () => {
   const bytes = encoded();

@@ -18,6 +18,8 @@ import {
   type CheckpointState,
 } from "../src/train/index.js";
 
+import { rejects, withHeader } from "./checkpoint-support.js";
+
 await initEngine();
 
 function values(p: Params): { shape: number[]; dtype: string; data: number[] }[] {
@@ -40,27 +42,6 @@ function encoded(): Uint8Array {
   const bytes = encodeCheckpoint(s);
   tree.dispose([s.params, s.optState]);
   return bytes;
-}
-
-/** Rewrites the JSON header of `bytes` with `edit` (keeps the data section). */
-function withHeader(bytes: Uint8Array, edit: (h: Record<string, unknown>) => void): Uint8Array {
-  const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
-  const h = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
-  edit(h);
-  const json = new TextEncoder().encode(JSON.stringify(h));
-  const out = new Uint8Array(8 + json.length + bytes.length - 8 - n);
-  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
-  out.set(json, 8);
-  out.set(bytes.subarray(8 + n), 8 + json.length);
-  return out;
-}
-
-function rejects(f: () => unknown, re: RegExp): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof CheckpointError, `expected CheckpointError, got ${e}`);
-    assert.match((e as Error).message, re);
-    return true;
-  });
 }
 
 for (const dtype of ["float32", "float64"] as const) {
