@@ -389,6 +389,8 @@ function checkAgainst(prefix: string, template: unknown, header: CheckpointHeade
   }
 }
 
+type HostData = Float32Array | Float64Array | Int32Array | Uint32Array;
+
 /** A typed-array view (copied) of one tensor's bytes. */
 function tensorData(
   bytes: Uint8Array,
@@ -417,7 +419,8 @@ function nonFiniteCount(t: TensorInfo, data: ArrayLike<number>): number {
 
 /**
  * Checks every tensor's bytes before any array exists: against its digest when the file has
- * them (else one warning), and for non-finite values unless allowed.
+ * them (else one warning), and for non-finite values unless allowed. Returns each tensor's host
+ * copy by name (the only copy the decoders make).
  */
 function verifyTensors(
   bytes: Uint8Array,
@@ -426,28 +429,32 @@ function verifyTensors(
   digests: CheckpointDigests | undefined,
   opts: DecodeOptions,
   origin: string,
-): void {
+): Map<string, HostData> {
   if (digests === undefined)
     (opts.onWarning ?? ((m: string) => console.warn(m)))(
       `checkpoint ${origin} carries no SHA-256 digests: its tensor bytes cannot be verified`,
     );
+  const host = new Map<string, HostData>();
   for (const t of tensors) {
     const raw = bytes.subarray(dataStart + t.begin, dataStart + t.end);
     if (digests !== undefined && bytesToHex(sha256(raw)) !== digests.tensors[t.name])
       fail(`checkpoint tensor ${t.name} is corrupt: its bytes do not match the stored SHA-256 digest`);
+    const data = tensorData(bytes, dataStart, t);
+    host.set(t.name, data);
     if (!opts.allowNonFinite) {
-      const bad = nonFiniteCount(t, tensorData(bytes, dataStart, t));
+      const bad = nonFiniteCount(t, data);
       if (bad > 0)
         fail(
           `checkpoint tensor ${t.name} holds ${bad} non-finite value(s) (NaN/Inf); pass allowNonFinite to load it anyway`,
         );
     }
   }
+  return host;
 }
 
-/** One tensor's bytes as a jax-js array (copied: the data may not be aligned for a typed-array view). */
-function tensorArray(bytes: Uint8Array, dataStart: number, t: TensorInfo): JArray {
-  return fromHost(tensorData(bytes, dataStart, t), t.shape, { dtype: FROM_SAFE[t.dtype].dtype });
+/** One tensor as a jax-js array, from its verified host copy. */
+function tensorArray(host: Map<string, HostData>, t: TensorInfo): JArray {
+  return fromHost(host.get(t.name)!, t.shape, { dtype: FROM_SAFE[t.dtype].dtype });
 }
 
 /**
@@ -463,9 +470,9 @@ export function decodeSafetensors(
 } {
   const header = readSafetensorsHeader(bytes);
   const digests = typeof header.metadata[META_KEY] === "string" ? readCheckpointHeader(bytes).digests : undefined;
-  verifyTensors(bytes, header.dataStart, header.tensors, digests, opts, "file");
+  const host = verifyTensors(bytes, header.dataStart, header.tensors, digests, opts, "file");
   return {
-    tensors: Object.fromEntries(header.tensors.map((t) => [t.name, tensorArray(bytes, header.dataStart, t)])),
+    tensors: Object.fromEntries(header.tensors.map((t) => [t.name, tensorArray(host, t)])),
     metadata: header.metadata,
   };
 }
@@ -491,9 +498,9 @@ function decodeForeign(
     structure: { params: null, opt: null },
     dataStart: header.dataStart,
   });
-  verifyTensors(bytes, header.dataStart, header.tensors, undefined, opts, "(written by another tool)");
+  const host = verifyTensors(bytes, header.dataStart, tensors, undefined, opts, "(written by another tool)");
   const byName = new Map(tensors.map((t) => [t.name, t]));
-  const leaves = new Map(paths.map((p) => [p, tensorArray(bytes, header.dataStart, byName.get(join("params", p))!)]));
+  const leaves = new Map(paths.map((p) => [p, tensorArray(host, byName.get(join("params", p))!)]));
   return {
     params: unflattenWithPaths<JArray>(params as never, leaves, isArr) as Params,
     optState: {},
@@ -520,8 +527,15 @@ export function decodeCheckpoint(
   const header = readCheckpointHeader(bytes);
   if (template.params !== undefined) checkAgainst("params", template.params, header);
   if (template.optState !== undefined) checkAgainst("opt", template.optState, header);
-  verifyTensors(bytes, header.dataStart, header.tensors, header.digests, opts, "(written before digests were stored)");
-  const arrays = new Map(header.tensors.map((t) => [t.name, tensorArray(bytes, header.dataStart, t)]));
+  const host = verifyTensors(
+    bytes,
+    header.dataStart,
+    header.tensors,
+    header.digests,
+    opts,
+    "(written before digests were stored)",
+  );
+  const arrays = new Map(header.tensors.map((t) => [t.name, tensorArray(host, t)]));
   const rebuild = (prefix: string, skel: unknown): Params => {
     const leaves = new Map<string, JArray>();
     for (const [p] of flattenWithPaths<unknown>(skel as never, isNull)) leaves.set(p, arrays.get(join(prefix, p))!);
@@ -564,19 +578,18 @@ export function inspectSafetensors(bytes: Uint8Array): SafetensorsReport {
   const header = readSafetensorsHeader(bytes);
   const ours = typeof header.metadata[META_KEY] === "string" ? readCheckpointHeader(bytes) : undefined;
   const digests = ours?.digests;
-  if (digests !== undefined)
-    verifyTensors(
-      bytes,
-      header.dataStart,
-      header.tensors,
-      digests,
-      { allowNonFinite: true, onWarning: () => undefined },
-      "",
-    );
+  const host = verifyTensors(
+    bytes,
+    header.dataStart,
+    header.tensors,
+    digests,
+    { allowNonFinite: true, onWarning: () => undefined },
+    "",
+  );
   const tensors = [...header.tensors]
     .sort((a, b) => a.begin - b.begin)
     .map((t) => {
-      const data = tensorData(bytes, header.dataStart, t);
+      const data = host.get(t.name)!;
       let min = Infinity;
       let max = -Infinity;
       let nonFinite = 0;
