@@ -261,6 +261,37 @@ test("progress lines: a count that restarts (the next model of a sweep) measures
   assert.match(last, /ETA 0s/, lines.join(""));
 });
 
+test("outputDir: a file system that does not answer is an error after the timeout, not a hang; EACCES names the folder", async () => {
+  const { outputDir } = await import("../src/cli/format.js");
+  const never = new Promise<never>(() => {});
+  const hung = { stat: () => never, access: () => never, mkdir: () => never };
+  const t0 = performance.now();
+  await assert.rejects(
+    outputDir("--out", join(tmp, "mnt", "x"), { timeoutMs: 50, fs: hung }),
+    /^ConfigError: --out .*x: stat of .*x did not answer within 0\.05 s \(a hung or unreachable mount\?\)$/,
+  );
+  assert.ok(performance.now() - t0 < 2000);
+  const real = await import("node:fs/promises");
+  // The parent exists; mkdir hangs.
+  await assert.rejects(
+    outputDir("--out", join(tmp, "new"), {
+      timeoutMs: 50,
+      fs: { stat: real.stat, access: real.access, mkdir: () => never },
+    }),
+    /mkdir of .*new did not answer within 0\.05 s/,
+  );
+  const denied = Object.assign(new Error("EACCES: permission denied"), { code: "EACCES" });
+  await assert.rejects(
+    outputDir("--out", join(tmp, "ro", "x"), {
+      fs: { stat: real.stat, access: () => Promise.reject(denied), mkdir: real.mkdir },
+    }),
+    /^ConfigError: --out .*x: .*noether-cli-\w+ is not writable$/,
+  );
+  assert.equal(existsSync(join(tmp, "ro")), false, "nothing is created where the folder cannot be written");
+  assert.equal(await outputDir("--out", join(tmp, "made", "deep")), join(tmp, "made", "deep"));
+  assert.ok(existsSync(join(tmp, "made", "deep")));
+});
+
 test("--out: empty, through a file, a file itself, or not writable → one-line error naming --out, exit 1", async () => {
   const file = join(tmp, "a-file");
   writeFileSync(file, "x");

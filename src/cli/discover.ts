@@ -216,7 +216,7 @@ export function addDiscoverCommand(program: Command, io: CliIO): void {
       let json: GroupJSON;
       try {
         json = await discover(
-          { ...o, out: outputDir("--out", o.out) },
+          { ...o, out: await outputDir("--out", o.out) },
           (m) => io.err(m),
           (e) => progress.update(e),
         );

@@ -110,7 +110,7 @@ export function addExperimentCommands(program: Command, io: CliIO): void {
         } catch (e) {
           cmd.error(`error: ${(e as Error).message}`);
         }
-        const outDir = outputDir("--out", o.out ?? `runs/${name}-${timestamp()}`);
+        const outDir = await outputDir("--out", o.out ?? `runs/${name}-${timestamp()}`);
         const results = await runExperiment(
           name,
           {

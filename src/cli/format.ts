@@ -1,5 +1,6 @@
 /** Plain-text helpers of the CLI: option parsers, paths, numbers and aligned tables. */
-import { accessSync, constants, mkdirSync, statSync } from "node:fs";
+import { constants } from "node:fs";
+import * as fsp from "node:fs/promises";
 import { dirname, relative, resolve } from "node:path";
 import { ConfigError } from "../core/errors.js";
 import { InvalidArgumentError } from "commander";
@@ -72,21 +73,56 @@ export function resultsTable(results: ExperimentResults): string {
   );
 }
 
+/** The file-system calls `outputDir` makes (injectable so tests can simulate a hung mount). */
+export interface OutputFs {
+  stat(path: string): Promise<{ isDirectory(): boolean }>;
+  access(path: string, mode: number): Promise<void>;
+  mkdir(path: string, opts: { recursive: true }): Promise<unknown>;
+}
+
+const nodeFs: OutputFs = { stat: fsp.stat, access: fsp.access, mkdir: fsp.mkdir };
+
+/** Options of `outputDir`. */
+export interface OutputDirOptions {
+  /** Longest wait for any one file-system call, in ms (default 10 000: a hung network mount). */
+  timeoutMs?: number;
+  fs?: OutputFs;
+}
+
+/** `p`, or a ConfigError after `ms` when it has not settled (the call itself cannot be cancelled). */
+async function within<T>(p: Promise<T>, ms: number, what: () => string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ConfigError(what())), ms);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Resolves and creates the output folder of option `flag` (e.g. "--out"), failing with one line
- * that names the option: an empty value, a path through a file, or a folder that cannot be
- * written. The nearest existing ancestor is checked first, so nothing is created where the
- * folder itself could not be.
+ * that names the option: an empty value, a path through a file, a folder that cannot be
+ * written, or a file system that does not answer within `timeoutMs` (checked on every call, so
+ * a dead mount is an error, not a hang). The nearest existing ancestor is checked first, so
+ * nothing is created where the folder itself could not be.
  */
-export function outputDir(flag: string, value: string): string {
+export async function outputDir(flag: string, value: string, opts: OutputDirOptions = {}): Promise<string> {
   if (value.trim() === "") throw new ConfigError(`${flag} is empty; give a folder to write into`);
+  const fs = opts.fs ?? nodeFs;
+  const ms = opts.timeoutMs ?? 10_000;
+  const hung = (path: string, call: string) => () =>
+    `${flag} ${value}: ${call} of ${path} did not answer within ${ms / 1000} s (a hung or unreachable mount?)`;
   const dir = resolve(value);
   let probe = dir;
   for (;;) {
-    let st: ReturnType<typeof statSync> | undefined;
+    let st: { isDirectory(): boolean } | undefined;
     try {
-      st = statSync(probe);
+      st = await within(fs.stat(probe), ms, hung(probe, "stat"));
     } catch (e) {
+      if (e instanceof ConfigError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
       if (code !== "ENOENT" && code !== "ENOTDIR")
         throw new ConfigError(`${flag} ${value}: cannot use ${probe} (${code})`);
@@ -97,8 +133,9 @@ export function outputDir(flag: string, value: string): string {
           `${flag} ${value}: ${probe === dir ? "is a file, not a folder" : `${probe} is a file, not a folder`}`,
         );
       try {
-        accessSync(probe, constants.W_OK | constants.X_OK);
-      } catch {
+        await within(fs.access(probe, constants.W_OK | constants.X_OK), ms, hung(probe, "access"));
+      } catch (e) {
+        if (e instanceof ConfigError) throw e;
         throw new ConfigError(`${flag} ${value}: ${probe} is not writable`);
       }
       break;
@@ -108,8 +145,9 @@ export function outputDir(flag: string, value: string): string {
     probe = up;
   }
   try {
-    mkdirSync(dir, { recursive: true });
+    await within(fs.mkdir(dir, { recursive: true }), ms, hung(dir, "mkdir"));
   } catch (e) {
+    if (e instanceof ConfigError) throw e;
     throw new ConfigError(`${flag} ${value}: cannot create the folder (${(e as Error).message})`);
   }
   return dir;

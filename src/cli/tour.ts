@@ -46,7 +46,7 @@ export function addTourCommand(program: Command, io: CliIO): void {
           }
           return exp;
         });
-        const outRoot = outputDir("--out", o.out);
+        const outRoot = await outputDir("--out", o.out);
         const done: (ReportEntry | undefined)[] = chosen.map(() => undefined);
         const failures: string[] = [];
         const t0 = performance.now();
