@@ -73,25 +73,26 @@ function checked(what: string, spec: ReadonlyMap<string, readonly number[]>, p: 
 }
 
 /**
- * `m` with `apply` (and `applyT`, if present) checking the parameter tree first; under jit the
- * check runs once per trace. `spec` (paths → shapes) when the caller knows it, else one `init`
- * now (see paramSpec).
+ * `m` with `apply` (and `applyT`, and each of `also`, if present: methods taking
+ * `(params, x, ...rest)` that consume params and x) checking the parameter tree first; under
+ * jit the check runs once per trace. `spec` (paths → shapes) when the caller knows it, else one
+ * `init` now (see paramSpec).
  */
-export function withParamCheck<M extends Module>(what: string, m: M, spec?: ReadonlyMap<string, readonly number[]>): M {
+export function withParamCheck<M extends Module>(
+  what: string,
+  m: M,
+  spec?: ReadonlyMap<string, readonly number[]>,
+  also: readonly (keyof M & string)[] = [],
+): M {
   const want = spec ?? paramSpec(m);
-  const apply = m.apply.bind(m);
-  const out: M = {
-    ...m,
-    apply: (p: Params, x: Parameters<M["apply"]>[1]) => {
+  const out = { ...m } as unknown as Record<string, unknown>;
+  for (const name of ["apply", "applyT", ...also]) {
+    const f = (m as unknown as Record<string, unknown>)[name];
+    if (typeof f !== "function") continue;
+    out[name] = (p: Params, x: unknown, ...rest: unknown[]) => {
       checked(what, want, p, x);
-      return apply(p as never, x);
-    },
-  };
-  const t = (m as { applyT?: (p: Params, x: unknown) => unknown }).applyT;
-  if (t !== undefined)
-    (out as unknown as { applyT: unknown }).applyT = (p: Params, x: unknown) => {
-      checked(what, want, p, x);
-      return t.call(m, p, x);
+      return f.call(m, p, x, ...rest);
     };
-  return out;
+  }
+  return out as M;
 }

@@ -13,7 +13,7 @@
  *   dδ_l = (dδ_{l+1} W_{l+1}ᵀ) ⊙ σ'(z_l) + (δ_{l+1} W_{l+1}ᵀ) ⊙ σ''(z_l) ⊙ t_l,
  * and the Hessian row ∂(∇ₓf)/∂x_k = dδ_0 W_0ᵀ.
  */
-import { nn, numpy as np, type Array as JArray } from "../jax.js";
+import { nn, numpy as np, tree, type Array as JArray } from "../jax.js";
 import { ShapeError, fmtShape } from "../core/errors.js";
 import type { ActivationName } from "./activations.js";
 import { linearApply, type MLPParams } from "./layers.js";
@@ -72,14 +72,34 @@ export interface InputDerivs {
   hessRows: JArray | null;
 }
 
+/**
+ * Checks that `p` is the parameter tree of a scalar-output MLP whose input width is x's: each
+ * layer { w [a, b], b [b] }, consecutive widths agreeing, the last width 1. On failure releases
+ * `p` and `x` (which the caller would have consumed) and throws a ShapeError naming the layer.
+ */
 function checkScalarMLP(p: MLPParams, x: JArray): void {
-  const last = p.layers[p.layers.length - 1];
-  if (last === undefined || last.w.shape[1] !== 1) {
-    throw new ShapeError(`mlpInputDerivs: expected a scalar-output MLP, got output width ${last?.w.shape[1]}`);
+  function fail(msg: string): never {
+    tree.dispose(p as never);
+    x.dispose();
+    throw new ShapeError(`mlpInputDerivs: ${msg}`);
   }
-  const d = p.layers[0]!.w.shape[0]!;
-  if (x.ndim !== 2 || x.shape[1] !== d)
-    throw new ShapeError(`mlpInputDerivs: expected x of shape [B, ${d}], got ${fmtShape(x.shape)}`);
+  const layers = (p as { layers?: unknown }).layers as { w?: JArray; b?: JArray }[] | undefined;
+  if (!globalThis.Array.isArray(layers) || layers.length === 0)
+    fail("expected MLP parameters { layers: [{ w, b }, …] } (as MLP(sizes).init makes)");
+  let width = x.ndim === 2 ? x.shape[1]! : -1;
+  layers.forEach((l, i) => {
+    const w = l?.w?.shape;
+    const b = l?.b?.shape;
+    if (w === undefined || b === undefined) fail(`layers.${i} needs arrays w and b`);
+    if (w.length !== 2 || b.length !== 1 || b[0] !== w[1])
+      fail(`layers.${i}: expected w [a, b] and b [b], got w ${fmtShape(w)} and b ${fmtShape(b)}`);
+    if (i > 0 && w[0] !== width)
+      fail(`layers.${i}.w has shape ${fmtShape(w)}, but layers.${i - 1} has ${width} outputs`);
+    if (i === 0 && w[0] !== width)
+      fail(`expected x of shape [B, ${w[0]}] (layers.0.w is ${fmtShape(w)}), got ${fmtShape(x.shape)}`);
+    width = w[1]!;
+  });
+  if (width !== 1) fail(`expected a scalar-output MLP, got output width ${width}`);
 }
 
 /**

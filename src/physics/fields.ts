@@ -24,11 +24,18 @@ export type ParamField<P> = (params: P, x: JArray) => JArray;
 /** A scalar function of phase-space points: (params, x [B, D]) → [B]; consumes both. */
 export type ScalarFn<P> = (params: P, x: JArray) => JArray;
 
-function halfDim(x: JArray, who: string): number {
+/**
+ * n of states x [B, 2n] (borrows x); otherwise releases x and `owned` — what the caller was to
+ * consume — and throws a ShapeError.
+ */
+function halfDim(x: JArray, who: string, ...owned: unknown[]): number {
   const d = x.shape[1];
   if (x.ndim !== 2 || d === undefined || d % 2 !== 0) {
+    const s = x.shape;
+    x.dispose();
+    for (const o of owned) tree.dispose(o as never);
     throw new ShapeError(
-      `${who}: expected states of shape [B, 2n] (positions then momenta/velocities), got ${fmtShape(x.shape)}`,
+      `${who}: expected states of shape [B, 2n] (positions then momenta/velocities), got ${fmtShape(s)}`,
     );
   }
   return d / 2;
@@ -54,7 +61,7 @@ export function symplecticGradient(g: JArray): JArray {
 /** Hamiltonian field by autodiff for any scalar network H(params, x). */
 export function hamiltonianField<P extends JsTree<JArray>>(H: ScalarFn<P>): ParamField<P> {
   return (params, x) => {
-    halfDim(x, "hamiltonianField");
+    halfDim(x, "hamiltonianField", params);
     const g = grad((xx: JArray) => np.sum(H(params, xx)))(x);
     return symplecticGradient(g);
   };
@@ -63,7 +70,7 @@ export function hamiltonianField<P extends JsTree<JArray>>(H: ScalarFn<P>): Para
 /** Hamiltonian field of a scalar-output MLP with input gradients in closed form (fast route). */
 export function hamiltonianFieldMLP(activation: ActivationName): ParamField<MLPParams> {
   return (params, x) => {
-    halfDim(x, "hamiltonianFieldMLP");
+    halfDim(x, "hamiltonianFieldMLP", params);
     const r = mlpInputDerivs(params, x, activation);
     r.value.dispose();
     return symplecticGradient(r.grad);
@@ -107,7 +114,7 @@ function checkAccelerations(qdd: JArray, M: JArray, n: number): JArray {
  * no check is possible (callers such as rollouts check their outputs).
  */
 export function eulerLagrange(x: JArray, g: JArray, rows: JArray, damping = 0): JArray {
-  const n = halfDim(x, "eulerLagrange");
+  const n = halfDim(x, "eulerLagrange", g, rows);
   const B = x.shape[0]!;
   const qdot = x.slice([], [n, 2 * n]); // [B, n]
   let M = rows.ref.slice([], [], [n, 2 * n]); // ∂²L/∂q̇∂q̇ [B, n, n]
@@ -145,7 +152,7 @@ export interface LagrangianOptions {
 /** Lagrangian field by nested autodiff (forward-over-reverse) for any scalar network L(params, x). */
 export function lagrangianField<P extends JsTree<JArray>>(L: ScalarFn<P>, opts: LagrangianOptions = {}): ParamField<P> {
   return (params, x) => {
-    const n = halfDim(x, "lagrangianField");
+    const n = halfDim(x, "lagrangianField", params);
     const B = x.shape[0]!;
     const gradL = (xx: JArray) => grad((y: JArray) => np.sum(L(tree.ref(params), y)))(xx);
     const g = gradL(x.ref);
@@ -171,7 +178,7 @@ export function lagrangianFieldMLP(activation: ActivationName, opts: LagrangianO
     throw new ConfigError(`lagrangianFieldMLP: inputScale must hold finite non-zero numbers, got [${s.join(", ")}]`);
   }
   return (params, x) => {
-    const n = halfDim(x, "lagrangianFieldMLP");
+    const n = halfDim(x, "lagrangianFieldMLP", params);
     if (s !== undefined && s.length !== 2 * n) {
       x.dispose();
       tree.dispose(params);

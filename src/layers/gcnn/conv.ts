@@ -9,11 +9,12 @@
  * afterwards). `lax.convGeneralDilated` (option `impl: "lax"`) gives the same numbers but runs as
  * scalar code.
  */
-import { lax, numpy as np, random, type Array as JArray } from "../../jax.js";
+import { lax, numpy as np, random, tree, type Array as JArray } from "../../jax.js";
 import { getFloatDtype, toDType, type FloatDtype } from "../../core/engine.js";
 import { ConfigError, ShapeError, fmtShape } from "../../core/errors.js";
 import { indexArray } from "../../core/host.js";
 import { spatialSourceIndex, type PlaneGroup } from "../../groups/plane.js";
+import { withParamCheck } from "../../nn/check.js";
 import type { Module } from "../../nn/module.js";
 
 /**
@@ -180,6 +181,8 @@ export interface GConvLayer extends Module<GConvParams> {
   readonly kernel: number;
   /** Trainable parameter count. */
   readonly paramCount: number;
+  /** Parameter paths → shapes (`w`, and `b` with bias), as `init` makes them. */
+  readonly paramShapes: ReadonlyMap<string, readonly number[]>;
 }
 
 function makeConv(group: PlaneGroup, inC: number, outC: number, lifting: boolean, opts: GConvOptions): GConvLayer {
@@ -202,63 +205,71 @@ function makeConv(group: PlaneGroup, inC: number, outC: number, lifting: boolean
   const wShape = lifting ? [outC, inC, k, k] : [outC, inC, G, k, k];
   const fanIn = inC * Gin * k * k;
   const wCount = outC * inC * Gin * k * k;
-  return {
-    group,
-    inChannels: inC,
-    outChannels: outC,
-    kernel: k,
-    paramCount: wCount + (opts.bias ? outC : 0),
-    init(key) {
-      const dtype = opts.dtype ?? getFloatDtype();
-      // He (Kaiming) normal over the true fan-in C·Gin·k².
-      const w = random
-        .normal(key, wShape)
-        .mul(Math.sqrt(2 / fanIn))
-        .astype(toDType(dtype));
-      const p: GConvParams = { w };
-      if (opts.bias) p.b = np.zeros([outC], { dtype: toDType(dtype) });
-      return p;
+  const spec = new Map<string, number[]>([["w", wShape]]);
+  if (opts.bias) spec.set("b", [outC]);
+  return withParamCheck(
+    name,
+    {
+      group,
+      inChannels: inC,
+      outChannels: outC,
+      kernel: k,
+      paramCount: wCount + (opts.bias ? outC : 0),
+      paramShapes: spec,
+      init(key) {
+        const dtype = opts.dtype ?? getFloatDtype();
+        // He (Kaiming) normal over the true fan-in C·Gin·k².
+        const w = random
+          .normal(key, wShape)
+          .mul(Math.sqrt(2 / fanIn))
+          .astype(toDType(dtype));
+        const p: GConvParams = { w };
+        if (opts.bias) p.b = np.zeros([outC], { dtype: toDType(dtype) });
+        return p;
+      },
+      apply(params, x) {
+        const want = lifting ? `[${inC}, B, H, W]` : `[${inC}, ${G}, B, H, W]`;
+        const s = x.shape;
+        const bad = lifting ? s.length !== 4 || s[0] !== inC : s.length !== 5 || s[0] !== inC || s[1] !== G;
+        const sp = s.slice(-2);
+        const tooSmall = padding === "valid" && (sp[0]! < k || sp[1]! < k);
+        if (bad || tooSmall || (G > 1 && sp[0] !== sp[1])) {
+          x.dispose();
+          tree.dispose(params);
+          const why = bad
+            ? `expected input ${want} (channels first)`
+            : tooSmall
+              ? `input is smaller than the ${k}×${k} kernel`
+              : `rotations need square inputs (H = W)`;
+          throw new ShapeError(`${name}: ${why}, got ${fmtShape(s)}`);
+        }
+        const B = s[lifting ? 1 : 2]!;
+        let xin = lifting ? x : x.reshape([inC * G, B, sp[0]!, sp[1]!]);
+        if (padding === "same") {
+          const p = (k - 1) / 2;
+          xin = np.pad(xin, [
+            [0, 0],
+            [0, 0],
+            [p, p],
+            [p, p],
+          ]);
+        }
+        const { w, b } = params as { w: JArray; b?: JArray };
+        const [Hin, Win] = xin.shape.slice(-2) as [number, number];
+        let y: JArray;
+        if (impl === "taps" && Hin === k && Win === k) y = denseConv(expandFilterDense(group, w, lifting), xin);
+        else {
+          const taps = expandFilter(group, w, lifting);
+          y = impl === "lax" ? laxConv(taps, xin, k) : tapConv(taps, xin, k);
+        }
+        const [, , Ho, Wo] = y.shape as [number, number, number, number];
+        let out = y.reshape([outC, G, B, Ho, Wo]);
+        if (b !== undefined) out = out.add(b.reshape([outC, 1, 1, 1, 1]));
+        return out;
+      },
     },
-    apply(params, x) {
-      const want = lifting ? `[${inC}, B, H, W]` : `[${inC}, ${G}, B, H, W]`;
-      const s = x.shape;
-      const bad = lifting ? s.length !== 4 || s[0] !== inC : s.length !== 5 || s[0] !== inC || s[1] !== G;
-      const sp = s.slice(-2);
-      const tooSmall = padding === "valid" && (sp[0]! < k || sp[1]! < k);
-      if (bad || tooSmall || (G > 1 && sp[0] !== sp[1])) {
-        x.dispose();
-        const why = bad
-          ? `expected input ${want} (channels first)`
-          : tooSmall
-            ? `input is smaller than the ${k}×${k} kernel`
-            : `rotations need square inputs (H = W)`;
-        throw new ShapeError(`${name}: ${why}, got ${fmtShape(s)}`);
-      }
-      const B = s[lifting ? 1 : 2]!;
-      let xin = lifting ? x : x.reshape([inC * G, B, sp[0]!, sp[1]!]);
-      if (padding === "same") {
-        const p = (k - 1) / 2;
-        xin = np.pad(xin, [
-          [0, 0],
-          [0, 0],
-          [p, p],
-          [p, p],
-        ]);
-      }
-      const { w, b } = params as { w: JArray; b?: JArray };
-      const [Hin, Win] = xin.shape.slice(-2) as [number, number];
-      let y: JArray;
-      if (impl === "taps" && Hin === k && Win === k) y = denseConv(expandFilterDense(group, w, lifting), xin);
-      else {
-        const taps = expandFilter(group, w, lifting);
-        y = impl === "lax" ? laxConv(taps, xin, k) : tapConv(taps, xin, k);
-      }
-      const [, , Ho, Wo] = y.shape as [number, number, number, number];
-      let out = y.reshape([outC, G, B, Ho, Wo]);
-      if (b !== undefined) out = out.add(b.reshape([outC, 1, 1, 1, 1]));
-      return out;
-    },
-  };
+    spec,
+  );
 }
 
 /**

@@ -10,6 +10,7 @@ import { numpy as np, tree, type Array as JArray } from "../../jax.js";
 import { ConfigError, ShapeError, fmtShape } from "../../core/errors.js";
 import { splitKey } from "../../core/rng.js";
 import type { Params } from "../../core/tree.js";
+import { withParamCheck } from "../../nn/check.js";
 import type { Module } from "../../nn/module.js";
 import type { PlaneGroup } from "../../groups/plane.js";
 import { groupConv, liftingConv, type ConvImpl, type GConvLayer, type GConvParams } from "./conv.js";
@@ -71,14 +72,33 @@ export function gcnn(group: PlaneGroup, opts: GCNNOptions = {}): GCNN {
   const head = groupConv(group, c, classes, { kernel: kLast, bias: true, impl });
   const G = group.order;
   const paramCount = convs.reduce((s, l) => s + l.paramCount, 0) + head.paramCount + 2 * c * convs.length;
+  const spec = new Map<string, readonly number[]>();
+  const add = (prefix: string, shapes: ReadonlyMap<string, readonly number[]>) => {
+    for (const [k, v] of shapes) spec.set(`${prefix}.${k}`, v);
+  };
+  convs.forEach((l, i) => {
+    add(`convs.${i}`, l.paramShapes);
+    add(
+      `norms.${i}`,
+      new Map([
+        ["gamma", [c]],
+        ["beta", [c]],
+      ]),
+    );
+  });
+  add("head", head.paramShapes);
 
-  const hidden = (params: GCNNParams, x: JArray, upto: number): JArray => {
+  /** Checks images [B, 1, n, n]; on failure releases params and x (what the caller consumes). */
+  const checkImages = (params: GCNNParams, x: JArray): void => {
     const s = x.shape;
     if (s.length !== 4 || s[1] !== 1 || s[2] !== n || s[3] !== n) {
       x.dispose();
+      tree.dispose(params);
       const why = s.length === 4 && s[2] !== s[3] ? "non-square images" : "wrong image shape";
       throw new ShapeError(`gcnn(${group.name}): ${why}: expected images [B, 1, ${n}, ${n}], got ${fmtShape(s)}`);
     }
+  };
+  const hidden = (params: GCNNParams, x: JArray, upto: number): JArray => {
     let h = np.transpose(x, [1, 0, 2, 3]); // [1, B, n, n]
     for (let i = 0; i < upto; i++) {
       h = convs[i]!.apply(params.convs[i]!, h);
@@ -88,7 +108,7 @@ export function gcnn(group: PlaneGroup, opts: GCNNOptions = {}): GCNN {
     return h;
   };
 
-  return {
+  const model: GCNN = {
     group,
     channels: c,
     paramCount,
@@ -103,6 +123,7 @@ export function gcnn(group: PlaneGroup, opts: GCNNOptions = {}): GCNN {
       };
     },
     apply(params, x) {
+      checkImages(params, x);
       const B = x.shape[0]!;
       const h = hidden(params, x, convs.length);
       const y = head.apply(params.head, h); // [classes, G, B, 1, 1]
@@ -112,10 +133,13 @@ export function gcnn(group: PlaneGroup, opts: GCNNOptions = {}): GCNN {
     features(params, x, layer) {
       if (!(Number.isInteger(layer) && layer >= 1 && layer <= convs.length)) {
         x.dispose();
+        tree.dispose(params);
         throw new ConfigError(`gcnn.features: layer must be 1..${convs.length}, got ${layer}`);
       }
+      checkImages(params, x);
       tree.dispose([params.convs.slice(layer), params.norms.slice(layer), params.head]);
       return hidden(params, x, layer);
     },
   };
+  return withParamCheck(`gcnn(${group.name})`, model, spec, ["features"]);
 }
