@@ -1,11 +1,12 @@
 /** Dense layers: Linear and MLP. Weights [in, out], inputs [..., in]. */
-import { numpy as np, type Array as JArray } from "../jax.js";
+import { numpy as np, tree, type Array as JArray } from "../jax.js";
 import { getFloatDtype, type FloatDtype } from "../core/engine.js";
 import { ShapeError, fmtShape } from "../core/errors.js";
 import { splitKey } from "../core/rng.js";
 import { withParamCheck } from "./check.js";
 import { activation, type ActivationName } from "./activations.js";
 import { initBias, initWeight, type BiasInit, type WeightInit } from "./init.js";
+import type { Params } from "../core/tree.js";
 import type { Module } from "./module.js";
 
 export interface LinearParams {
@@ -25,11 +26,13 @@ export interface LinearOptions {
   dtype?: FloatDtype;
 }
 
-function checkIn(name: string, x: JArray, inSize: number): void {
+/** Checks x [..., inSize]; on failure releases x and `params` (what apply consumes) and throws. */
+function checkIn(name: string, x: JArray, inSize: number, params?: Params): void {
   const last = x.shape[x.shape.length - 1];
   if (x.shape.length === 0 || last !== inSize) {
     const shape = x.shape;
     x.dispose();
+    if (params !== undefined) tree.dispose(params);
     throw new ShapeError(`${name}: expected input of shape [..., ${inSize}], got ${fmtShape(shape)}`);
   }
 }
@@ -63,7 +66,7 @@ export function Linear(inSize: number, outSize: number, opts: LinearOptions = {}
       };
     },
     apply(p, x) {
-      checkIn("Linear", x, inSize);
+      checkIn("Linear", x, inSize, p);
       return linearApply(p, x);
     },
   };
@@ -112,7 +115,7 @@ export function MLP(
         return { layers: layers.map((l, i) => l.init(keys[i]!)) };
       },
       apply(p, x) {
-        checkIn("MLP", x, sizes[0]!);
+        checkIn("MLP", x, sizes[0]!, p);
         if (p.layers.length !== layers.length) {
           throw new ShapeError(`MLP: expected ${layers.length} layers of parameters, got ${p.layers.length}`);
         }

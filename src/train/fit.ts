@@ -217,19 +217,10 @@ function checkData(what: string, d: { x: JArray; y: JArray }): number {
   return n!;
 }
 
-/**
- * Trains `params` with minibatch steps of `optimizer` under `schedule`; see `FitOptions`.
- * Consumes params/optState (or resume); returns the final (or best / last good) params.
- * @example
- * const { params, history } = await fit({ model: net, params: net.init(key), data: { x, y },
- *   epochs: 20, batchSize: 64, optimizer: adam(), schedule: 1e-3, seed: 0 });
- */
-export async function fit<P extends Params = Params>(opts: FitOptions<P>): Promise<FitResult<P>> {
-  const t0 = performance.now();
-  const elapsed = (): number => performance.now() - t0;
-  const { epochs, batchSize, optimizer } = opts;
+/** fit's option checks (before anything is allocated); throws on the first bad option. */
+function checkFitOptions<P extends Params>(opts: FitOptions<P>) {
+  const { epochs, batchSize } = opts;
   const seed = opts.seed ?? 0;
-  const shuffle = opts.shuffle ?? true;
   if (!(Number.isInteger(epochs) && epochs >= 0))
     throw new ConfigError(`fit: epochs must be an integer ≥ 0, got ${epochs}`);
   if (!(Number.isInteger(batchSize) && batchSize >= 1))
@@ -254,6 +245,37 @@ export async function fit<P extends Params = Params>(opts: FitOptions<P>): Promi
   const every = opts.checkpoint?.every ?? 1;
   if (!(Number.isInteger(every) && every >= 1))
     throw new ConfigError(`fit: checkpoint.every must be an integer ≥ 1, got ${every}`);
+  if (opts.resume !== undefined) {
+    if (opts.params !== undefined || opts.optState !== undefined)
+      throw new ConfigError("fit: give either resume or params/optState, not both");
+  } else if (opts.params === undefined) throw new ConfigError("fit: params are required (or resume from a checkpoint)");
+  return { schedule, lossFn, n, nVal, es, monitor, effBatch, stepsPerEpoch, totalSteps, every };
+}
+
+/**
+ * Trains `params` with minibatch steps of `optimizer` under `schedule`; see `FitOptions`.
+ * Consumes params/optState (or resume); returns the final (or best / last good) params.
+ * @example
+ * const { params, history } = await fit({ model: net, params: net.init(key), data: { x, y },
+ *   epochs: 20, batchSize: 64, optimizer: adam(), schedule: 1e-3, seed: 0 });
+ */
+export async function fit<P extends Params = Params>(opts: FitOptions<P>): Promise<FitResult<P>> {
+  const t0 = performance.now();
+  const elapsed = (): number => performance.now() - t0;
+  const { epochs, batchSize, optimizer } = opts;
+  const seed = opts.seed ?? 0;
+  const shuffle = opts.shuffle ?? true;
+  // Everything that can reject the call is checked first; a rejected call releases what fit
+  // would have consumed (params/optState or resume), as a completed one does.
+  let checked: ReturnType<typeof checkFitOptions<P>>;
+  try {
+    checked = checkFitOptions(opts);
+  } catch (e) {
+    const owned = [opts.params, opts.optState, opts.resume?.params, opts.resume?.optState];
+    tree.dispose(owned.filter((o) => o !== undefined) as never);
+    throw e;
+  }
+  const { schedule, lossFn, n, nVal, es, monitor, effBatch, stepsPerEpoch, totalSteps, every } = checked;
 
   // Starting state
   let params: Params;
@@ -262,8 +284,6 @@ export async function fit<P extends Params = Params>(opts: FitOptions<P>): Promi
   let startEpoch: number;
   const history: EpochRecord[] = [];
   if (opts.resume !== undefined) {
-    if (opts.params !== undefined || opts.optState !== undefined)
-      throw new ConfigError("fit: give either resume or params/optState, not both");
     const r = opts.resume;
     params = r.params;
     optState = r.optState;
@@ -272,8 +292,7 @@ export async function fit<P extends Params = Params>(opts: FitOptions<P>): Promi
     const h = r.meta.history;
     if (globalThis.Array.isArray(h)) history.push(...(h as EpochRecord[]));
   } else {
-    if (opts.params === undefined) throw new ConfigError("fit: params are required (or resume from a checkpoint)");
-    params = opts.params;
+    params = opts.params!;
     optState = opts.optState ?? optimizer.init(params);
     stepCount = 0;
     startEpoch = 0;

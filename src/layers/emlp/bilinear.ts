@@ -79,7 +79,7 @@ export function EquivariantBilinear(
       return { w: blocks.map((b, i) => random.normal(keys[i]!, [b.out.count, b.K * b.inp.count]).astype(dtype)) };
     },
     apply(p, x) {
-      checkInput("EquivariantBilinear", repIn, x);
+      checkInput("EquivariantBilinear", repIn, x, p);
       const B = x.shape[0]!;
       const at = placementOf(x);
       const one = np.ones([1], at);
@@ -124,7 +124,7 @@ export function EquivariantBilinear(
       return y.mul(scale);
     },
     applyT(p, xT) {
-      checkInputT("EquivariantBilinear", repIn, xT);
+      checkInputT("EquivariantBilinear", repIn, xT, p);
       const B = xT.shape[1]!;
       const at = placementOf(xT);
       const xs = Lin.identity ? xT : np.take(xT, indexArray(Lin.perm, at.device), 0);

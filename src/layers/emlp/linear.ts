@@ -208,7 +208,7 @@ export function EquivariantLinear(
       return { w, b: bList };
     },
     apply(p, x) {
-      checkInput("EquivariantLinear", repIn, x);
+      checkInput("EquivariantLinear", repIn, x, p);
       const at = placementOf(x);
       // W is materialised [nOut, nIn] (a concatenation, a gather or a block product); its
       // transposed view keeps the reduction axis contiguous, which keeps the matmul on SIMD.
@@ -219,7 +219,7 @@ export function EquivariantLinear(
       return y;
     },
     applyT(p, xT) {
-      checkInputT("EquivariantLinear", repIn, xT);
+      checkInputT("EquivariantLinear", repIn, xT, p);
       const at = placementOf(xT);
       let y = mmFM(weightMat(p, at), xT, at); // [nOut, B]
       const bv = biasVec(p, at);

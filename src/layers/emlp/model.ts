@@ -4,7 +4,7 @@
  * Inputs are [B, repIn.size], outputs [B, repOut.size]; a chain runs its layers feature-major
  * (`applyT`) with one transpose in and one out.
  */
-import { numpy as np, type Array as JArray } from "../../jax.js";
+import { numpy as np, tree, type Array as JArray } from "../../jax.js";
 import type { FloatDtype } from "../../core/engine.js";
 import { ConfigError, ShapeError } from "../../core/errors.js";
 import { withParamCheck } from "../../nn/check.js";
@@ -57,7 +57,7 @@ export function EMLPBlock(
       return { linear: linear.init(k1), bilinear: useBi ? bilinear.init(k2) : (k2.dispose(), { w: [] }) };
     },
     apply(p, x) {
-      checkInput("EMLPBlock", repIn, x);
+      checkInput("EMLPBlock", repIn, x, p);
       const h = linear.apply(p.linear, x);
       const pre =
         useBi && bilinear.weights > 0
@@ -66,7 +66,7 @@ export function EMLPBlock(
       return gate.apply({}, pre);
     },
     applyT(p, xT) {
-      checkInputT("EMLPBlock", repIn, xT);
+      checkInputT("EMLPBlock", repIn, xT, p);
       const h = linear.applyT(p.linear, xT);
       const pre =
         useBi && bilinear.weights > 0
@@ -99,11 +99,15 @@ export function chain(...layers: RepModule[]): RepModule<Params[]> & { layers: R
   }
   const first = layers[0]!;
   const last = layers[layers.length - 1]!;
-  const params = (p: unknown): Params[] => {
-    if (!Array.isArray(p) || p.length !== layers.length)
+  /** The per-layer parameter list; otherwise releases p and the input x and throws. */
+  const params = (p: unknown, x: JArray): Params[] => {
+    if (!Array.isArray(p) || p.length !== layers.length) {
+      x.dispose();
+      tree.dispose(p as Params);
       throw new ShapeError(
         `chain: expected ${layers.length} parameter entries, got ${Array.isArray(p) ? p.length : typeof p}`,
       );
+    }
     return p as Params[];
   };
   const runT = (p: Params[], xT: JArray): JArray => {
@@ -125,17 +129,18 @@ export function chain(...layers: RepModule[]): RepModule<Params[]> & { layers: R
       return layers.map((l, i) => l.init(keys[i]!));
     },
     apply(p, x) {
-      checkInput(`${first.kind} (layer 1)`, first.repIn, x);
+      checkInput(`${first.kind} (layer 1)`, first.repIn, x, p);
       // Feature-major through the whole chain: one transpose in (materialised by a product with a
       // non-literal one, so the first matmul reads a contiguous operand) and one out.
       const B = x.shape[0]!;
       const one = np.ones([1], placementOf(x));
-      const hT = runT(params(p), x.transpose([1, 0]).mul(one));
+      const ps = params(p, x);
+      const hT = runT(ps, x.transpose([1, 0]).mul(one));
       return last.outSize === 1 ? hT.reshape([B, 1]) : hT.transpose([1, 0]);
     },
     applyT(p, xT) {
-      checkInputT(`${first.kind} (layer 1)`, first.repIn, xT);
-      return runT(params(p), xT);
+      checkInputT(`${first.kind} (layer 1)`, first.repIn, xT, p);
+      return runT(params(p, xT), xT);
     },
   };
 }

@@ -8,10 +8,11 @@
  * so the layers also run feature-major ([features, B], `applyT`): every forward and backward
  * matmul then vectorises along the batch.
  */
-import { numpy as np, random, type Array as JArray, type DType } from "../../jax.js";
+import { numpy as np, random, tree, type Array as JArray, type DType } from "../../jax.js";
 import { getFloatDtype, toDType, type FloatDtype } from "../../core/engine.js";
 import { ShapeError, fmtShape } from "../../core/errors.js";
 import type { Placement } from "../../core/host.js";
+import type { Params } from "../../core/tree.js";
 import { orthogonalMatrix } from "../../core/linalg.js";
 import { TrivialRep, type Rep } from "../../reps/rep.js";
 
@@ -19,21 +20,28 @@ export function isScalarType(r: Rep): boolean {
   return r instanceof TrivialRep && r.size === 1;
 }
 
-export function checkInput(who: string, rep: Rep, x: JArray): void {
+/**
+ * Checks x [B, rep.size]; on failure releases x and `params` (what the layer's apply consumes)
+ * and throws a ShapeError.
+ */
+export function checkInput(who: string, rep: Rep, x: JArray, params?: Params): void {
   const last = x.shape[x.shape.length - 1];
   if (x.ndim !== 2 || last !== rep.size) {
     const shape = x.shape;
     x.dispose();
+    if (params !== undefined) tree.dispose(params);
     throw new ShapeError(
       `${who}: input of shape ${fmtShape(shape)} does not match repIn ${rep.structure} of size ${rep.size}; expected [B, ${rep.size}]`,
     );
   }
 }
 
-export function checkInputT(who: string, rep: Rep, xT: JArray): void {
+/** `checkInput` for the feature-major xT [rep.size, B]. */
+export function checkInputT(who: string, rep: Rep, xT: JArray, params?: Params): void {
   if (xT.ndim !== 2 || xT.shape[0] !== rep.size) {
     const shape = xT.shape;
     xT.dispose();
+    if (params !== undefined) tree.dispose(params);
     throw new ShapeError(
       `${who}: feature-major input of shape ${fmtShape(shape)} does not match repIn ${rep.structure} of size ${rep.size}; expected [${rep.size}, B]`,
     );
