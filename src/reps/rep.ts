@@ -7,7 +7,7 @@
  * uses row-major (C-order) Kronecker layout, so vec of a matrix W [n_out, n_in] in
  * Hom(in, out) = out ⊗ in* is W flattened row-major.
  */
-import { ConfigError } from "../core/errors.js";
+import { ConfigError, NonFiniteError, ShapeError } from "../core/errors.js";
 import type { Group } from "../groups/group.js";
 import { inverse } from "../core/matrix.js";
 import {
@@ -22,6 +22,19 @@ import {
 } from "./linop.js";
 
 /** A representation of `G` on ℝ^size. Immutable; compare with `key`. */
+/** `m` when it is a finite d×d matrix of rep's group, else a ShapeError naming what was given. */
+function checkElement(rep: Rep, fn: string, what: string, m: Float64Array): Float64Array {
+  const d = rep.G.d;
+  if (m.length !== d * d)
+    throw new ShapeError(
+      `${rep.structure}.${fn}: ${what} of ${rep.G.name} is a ${d}×${d} matrix (${d * d} values), got ${m.length} values`,
+    );
+  const bad = m.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0)
+    throw new NonFiniteError(`${rep.structure}.${fn}: ${what} of ${rep.G.name} holds ${m[bad]} at entry ${bad}`);
+  return m;
+}
+
 export abstract class Rep {
   /** The group represented. */
   abstract readonly G: Group;
@@ -40,13 +53,13 @@ export abstract class Rep {
   get key(): string {
     return `${this.structure}@${this.G.key}`;
   }
-  /** ρ(g) as a dense [n, n] matrix (row-major). */
+  /** ρ(g) as a dense [n, n] matrix (row-major); g must be d×d and finite. */
   rho(g: Float64Array): Float64Array {
-    return toDense(this.rhoOp(g));
+    return toDense(this.rhoOp(checkElement(this, "rho", "a group element", g)));
   }
-  /** dρ(A) as a dense [n, n] matrix (row-major). */
+  /** dρ(A) as a dense [n, n] matrix (row-major); A must be d×d and finite. */
   drho(A: Float64Array): Float64Array {
-    return toDense(this.drhoOp(A));
+    return toDense(this.drhoOp(checkElement(this, "drho", "a Lie algebra element", A)));
   }
   /** Direct sum this ⊕ others… (flattened). */
   sum(...others: Rep[]): Rep {
