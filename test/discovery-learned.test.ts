@@ -293,3 +293,33 @@ test("embedding: bad input gets typed errors naming the value", async () => {
     /the embedding has 150 values, expected 100×2 = 200/,
   );
 });
+
+test("adversarial: onStep can read the current generators, and an abort stops at the next step with what was reached", async () => {
+  const n = 400;
+  const ctl = new AbortController();
+  const seen: Float64Array[] = [];
+  const r = await discoverAdversarial(
+    ring(n, 2),
+    { n, d: 2 },
+    {
+      k: 1,
+      steps: 400,
+      seed: 1,
+      signal: ctl.signal,
+      onStep: (s, _l, generators) => {
+        if (s % 10 === 0) seen.push(generators());
+        if (s === 30) ctl.abort();
+      },
+    },
+  );
+  assert.equal(r.details.steps, 30);
+  assert.equal(seen.length, 3);
+  for (const g of seen) {
+    assert.equal(g.length, 4);
+    assert.ok(Math.abs(Math.hypot(...g) - 1) < 1e-6, `unit norm, got ${Math.hypot(...g)}`);
+  }
+  // The returned generator is the last one read (same step, normalised the same way).
+  const last = seen.at(-1)!;
+  for (let i = 0; i < 4; i++)
+    assert.ok(Math.abs(Math.abs((r.details.rawGenerators as number[])[i]!) - Math.abs(last[i]!)) < 1e-6);
+});

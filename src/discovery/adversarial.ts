@@ -102,8 +102,17 @@ export interface AdversarialOptions {
   orthogonality?: number;
   /** Weight of the L1 norm of the unit-norm generators' entries (default 0). */
   sparsity?: number;
-  /** Called after every step with the two losses (before that step's update). */
-  onStep?: (step: number, losses: { discriminator: number; generator: number }) => void;
+  /**
+   * Called after every step with the two losses (before that step's update) and a reader of the
+   * current unit-norm generators (flat [k, d, d]; read from the engine only when called).
+   */
+  onStep?: (step: number, losses: { discriminator: number; generator: number }, generators: () => Float64Array) => void;
+  /**
+   * Stops training at the next step; the result is built from the generators reached
+   * (`details.steps` says how many steps ran). The loop yields to the event loop every ~50 ms so
+   * that an abort (a stop button, a worker message) can arrive.
+   */
+  signal?: AbortSignal;
 }
 
 const MIN_SAMPLES = 32;
@@ -283,6 +292,8 @@ export async function discoverAdversarial(
   let gTail = 0;
   const scalars = (h: Record<string, number>): StepScalars =>
     Object.fromEntries(Object.entries(h).map(([key, v]) => [key, np.array(v, { dtype })]));
+  let stepsRun = 0;
+  let lastYield = performance.now();
   try {
     for (let s = 1; s <= steps; s++) {
       for (let b = 0; b < batch; b++) {
@@ -314,7 +325,13 @@ export async function discoverAdversarial(
         dTail += dl / tail;
         gTail += gl / tail;
       }
-      opts.onStep?.(s, { discriminator: dl, generator: gl });
+      stepsRun = s;
+      opts.onStep?.(s, { discriminator: dl, generator: gl }, () => unitRows(toFloat64(G.ref), k, d * d));
+      if (performance.now() - lastYield > 50) {
+        await new Promise((r) => setTimeout(r, 0));
+        lastYield = performance.now();
+      }
+      if (opts.signal?.aborted) break;
     }
   } catch (err) {
     G.dispose();
@@ -324,16 +341,14 @@ export async function discoverAdversarial(
     tree.dispose([gState, dState, D] as Params);
   }
   const raw = toFloat64(G);
-  for (let i = 0; i < k; i++) {
-    const g = raw.subarray(i * d * d, (i + 1) * d * d);
-    const nrm = Math.hypot(...g);
-    if (!(nrm > 0)) throw new NoetherError(`discoverAdversarial: generator ${i} collapsed to zero`);
-    for (let j = 0; j < g.length; j++) g[j] = g[j]! / nrm;
-  }
+  for (let i = 0; i < k; i++)
+    if (!(Math.hypot(...raw.subarray(i * d * d, (i + 1) * d * d)) > 0))
+      throw new NoetherError(`discoverAdversarial: generator ${i} collapsed to zero`);
+  unitRows(raw, k, d * d);
   const score = symmetryScores(x, opts.labels, n, d, m, raw, k, sigma, seed);
   return makeDiscovery("adversarial", { d, k, generators: Float64Array.from(raw) }, score.scores, "given", {
     samples: n,
-    steps,
+    steps: stepsRun,
     sigma,
     lr: lrG,
     lrDiscriminator: lrD,
@@ -349,6 +364,16 @@ export async function discoverAdversarial(
     rawGenerators: Array.from(raw),
     seconds: (performance.now() - started) / 1000,
   });
+}
+
+/** Scales each of the k rows (length w) of `g` to unit norm in place (zero rows stay zero); returns g. */
+function unitRows(g: Float64Array, k: number, w: number): Float64Array {
+  for (let i = 0; i < k; i++) {
+    const row = g.subarray(i * w, (i + 1) * w);
+    const nrm = Math.hypot(...row);
+    if (nrm > 0) for (let j = 0; j < w; j++) row[j] = row[j]! / nrm;
+  }
+  return g;
 }
 
 /** softplus(v) = log(1 + eᵛ), written stably as max(v, 0) + log1p(e^{−|v|}) (consumes v). */
