@@ -13,6 +13,7 @@ const LAYERS = [
   "src/train/", //            losses, optimisers, fit, checkpoint codec
   "src/physics/", //          systems, integrators, HNN/LNN fields
   "src/layers/", //           EMLP, G-CNN (and the families to come)
+  "src/flows/", //            normalizing flows, lattice theories, samplers
   "src/discovery/", //        learned symmetries → groups
   "src/data/", //             data generators
   "src/testing/", //          the public harness

@@ -104,6 +104,24 @@ function lnnParams(epochs: { full: number; quick: number }): ParamSpec[] {
   ];
 }
 
+/** Parameters of the flow experiments (defaults in ./flows/*.ts). */
+const FLOW_PARAMS: ParamSpec[] = [
+  {
+    name: "steps",
+    kind: "int",
+    min: 1,
+    default: "quick: 120 (full: 1500; tutorial 3000)",
+    description: "reverse-KL training steps per flow",
+  },
+  {
+    name: "samples",
+    kind: "int",
+    min: 10,
+    default: "quick: 2000 (full: 20000)",
+    description: "Markov-chain length of each sampler",
+  },
+];
+
 /** Every registered experiment, in tour order (`noether tour --all`; the headline first). */
 export const experiments: Experiment[] = [
   lazy(
@@ -251,6 +269,31 @@ export const experiments: Experiment[] = [
     "EMLP table, e–μ scattering amplitude from four four-momenta (η = diag(1,−1,−1,−1)): MLP vs MLP + augmentation vs EMLP-O(1,3) over training sizes 30..30000 (--quick: 1000); test MSE, equivariance error, basis solve time; log–log plot",
     async () => (await import("./emlp.js")).lorentzTask,
     { params: EMLP_PARAMS },
+  ),
+  lazy(
+    "flow-phi4",
+    "φ⁴ on L×L periodic lattices (Albergo et al. 2019, m² = −4, L = 6…14; --quick: L = 6): translation- and Z2-equivariant conv-coupling flow vs a dense-coupling flow, both by reverse KL, as independence-Metropolis proposals, vs HMC; acceptance, ESS/sample, τ_int(|M|); --param ensemble=tutorial: the 2021 tutorial's L = 8, λ = 8 ensemble",
+    () => import("./flows/phi4.js"),
+    {
+      params: [
+        ...FLOW_PARAMS,
+        {
+          name: "ensemble",
+          kind: "string",
+          choices: ["paper", "tutorial"],
+          default: "paper",
+          description: "the 2019 paper's ensembles or the 2021 tutorial's (L = 8, λ = 8, 16 couplings)",
+        },
+        {
+          name: "L",
+          kind: "int-list",
+          min: 2,
+          default: "6,8,10,12,14 (--quick: 6)",
+          description: "lattice sizes (even) of the paper's ensembles",
+        },
+        { name: "couplings", kind: "int", min: 1, default: "16 (--quick: 8)", description: "affine coupling layers" },
+      ],
+    },
   ),
 ];
 
