@@ -163,6 +163,35 @@ test("controls refuse bad numbers with a message and keep Start disabled", { ski
   await page.close();
 });
 
+test("phi4 demo: the reverse-KL loss falls and the flow sampler's acceptance is reported beside HMC's", {
+  skip,
+}, async () => {
+  const { page, errors, readyMs } = await open("phi4");
+  await page.fill("#control-L", "5");
+  assert.equal(await page.isDisabled("#start"), true);
+  assert.match(
+    (await page.textContent("#control-L-error")) ?? "",
+    /lattice size L: expected a multiple of 2 from 2 to 16, got 5/,
+  );
+  const r = await train(page, { L: "4", steps: "50", couplings: "4" });
+  console.log(
+    `phi4: ready ${readyMs} ms, first step ${r.firstStepMs} ms, ${r.stepsPerSecond.toFixed(2)} steps/s`,
+    r.points,
+    r.d,
+  );
+  assert.ok(Number(r.d.loss) < Number(r.d.firstLoss), `loss ${r.d.firstLoss} → ${r.d.loss}`);
+  for (const k of ["acceptance", "essPerSample", "hmcAcceptance"]) {
+    const v = Number(r.d[k]);
+    assert.ok(v > 0 && v <= 1, `${k} = ${r.d[k]}`);
+  }
+  assert.equal(r.points["chart-loss"], 50);
+  assert.equal(r.points["chart-acceptance"], 4);
+  assert.equal(r.points["chart-histogram"], 60);
+  await page.screenshot({ path: `${ARTIFACTS}/phi4.png` });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("Stop stops training in the worker (the page stays responsive while it trains)", { skip }, async () => {
   const { page, errors } = await open("hnn");
   await page.fill("#control-steps", "5000");

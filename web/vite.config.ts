@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
-const pages = (process.env.NOETHER_WEB_PAGES ?? "index,hnn,gcnn,discovery").split(",");
+const pages = (process.env.NOETHER_WEB_PAGES ?? "index,hnn,gcnn,discovery,phi4").split(",");
 
 export default defineConfig({
   root: here,

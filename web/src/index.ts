@@ -5,6 +5,8 @@ const BLURBS: Record<string, string> = {
   "hnn.html": "Learn a spring's energy and watch it stay conserved, next to a network that does not.",
   "gcnn.html": "Rotate a digit: a p4 group CNN's prediction stays put while an ordinary CNN's changes.",
   "discovery.html": "A point cloud hides a rotation symmetry; watch a learned Lie algebra generator find it.",
+  "phi4.html":
+    "Train a symmetric normalizing flow for lattice φ⁴ theory and watch its Metropolis acceptance rise next to HMC.",
 };
 
 const { setDevice } = header();

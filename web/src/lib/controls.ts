@@ -12,6 +12,8 @@ export interface ControlSpec {
   max: number;
   value: number;
   integer?: boolean;
+  /** The value must be a multiple of this (e.g. 2 for a lattice that needs checkerboards). */
+  multipleOf?: number;
   /** Show a range slider next to the text box (same validation). */
   slider?: boolean;
   step?: number;
@@ -22,10 +24,12 @@ const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 /** Parses `text` for `spec`: the number, or a message saying what was expected and what was given. */
 export function parseControl(spec: ControlSpec, text: string): { value: number } | { error: string } {
   const t = text.trim();
-  const range = `${spec.integer ? "an integer" : "a number"} from ${spec.min} to ${spec.max}`;
+  const kind = spec.multipleOf ? `a multiple of ${spec.multipleOf}` : spec.integer ? "an integer" : "a number";
+  const range = `${kind} from ${spec.min} to ${spec.max}`;
   if (!NUMBER.test(t)) return { error: `${spec.label}: expected ${range}, got ${JSON.stringify(text)}` };
   const v = Number(t);
-  if (!Number.isFinite(v) || v < spec.min || v > spec.max || (spec.integer && !Number.isInteger(v)))
+  const notMultiple = spec.multipleOf !== undefined && !Number.isInteger(v / spec.multipleOf);
+  if (!Number.isFinite(v) || v < spec.min || v > spec.max || (spec.integer && !Number.isInteger(v)) || notMultiple)
     return { error: `${spec.label}: expected ${range}, got ${t}` };
   return { value: v };
 }

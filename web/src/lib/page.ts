@@ -18,6 +18,7 @@ export const DEMOS = [
   { href: "hnn.html", title: "Hamiltonian NN" },
   { href: "gcnn.html", title: "Group CNN" },
   { href: "discovery.html", title: "Symmetry discovery" },
+  { href: "phi4.html", title: "φ⁴ flow" },
 ] as const;
 
 /** The page header with navigation and the engine badge (updated by `setDevice`). */
