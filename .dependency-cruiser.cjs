@@ -14,6 +14,7 @@ const LAYERS = [
   "src/physics/", //          systems, integrators, HNN/LNN fields
   "src/layers/", //           EMLP, G-CNN (and the families to come)
   "src/flows/", //            normalizing flows, lattice theories, samplers
+  "src/soft/", //             symmetry through the loss: penalties, Augerino, orbit regulariser, VAE
   "src/discovery/", //        learned symmetries → groups
   "src/data/", //             data generators
   "src/testing/", //          the public harness

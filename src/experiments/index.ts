@@ -295,6 +295,59 @@ export const experiments: Experiment[] = [
       ],
     },
   ),
+  lazy(
+    "soft-vs-exact",
+    "symmetry through the loss vs built in: MLP, MLP + equivariance penalty (3 weights), augmentation, Augerino (learned widths) and EMLP over training sizes on EMLP's O(5) task (--full: and the O(3) inertia tensor); test MSE and equivariance error vs N, log–log plots",
+    () => import("./soft/soft-vs-exact.js"),
+    {
+      params: [
+        {
+          name: "tasks",
+          kind: "string-list",
+          choices: ["o5-invariant", "o3-inertia"],
+          default: "o5-invariant (full: o5-invariant,o3-inertia)",
+          description: "the tasks to run",
+        },
+        {
+          name: "sizes",
+          kind: "int-list",
+          min: 10,
+          default: "100,300 (full: 30,100,300,1000,3000)",
+          description: "training-set sizes N of the sweep",
+        },
+        {
+          name: "steps",
+          kind: "int",
+          min: 1,
+          default: "300 (full: 3000)",
+          description: "Adam steps per model and size",
+        },
+      ],
+    },
+  ),
+  lazy(
+    "augerino-rotmnist",
+    "Augerino (Benton et al. 2020) on rotated MNIST: an MLP averaged over affine warps with learned widths on 6 generators (translations, rotation, scale, stretch, shear) vs no augmentation vs full rotation augmentation; test error, learned widths, widths over training",
+    () => import("./soft/augerino-rotmnist.js"),
+    {
+      params: [
+        { name: "steps", kind: "int", min: 1, default: "400 (full: 6000)", description: "Adam steps per model" },
+        { name: "lambda", kind: "number", min: 0, default: "0.1", description: "weight λ of the −λ‖w‖ width reward" },
+        { name: "init", kind: "number", min: 0, default: "1", description: "initial width of every generator" },
+      ],
+    },
+  ),
+  lazy(
+    "transformation-vae",
+    "a VAE on pairs of views of a rotating object with latent action z′ = exp(tL)z: held-out relative error of the transported view and the spectrum of L (rotation → ±iω); eigenvalue plot",
+    () => import("./soft/transformation-vae.js"),
+    {
+      params: [
+        { name: "steps", kind: "int", min: 1, default: "1000 (full: 8000)", description: "Adam steps" },
+        { name: "latent", kind: "int", min: 1, max: 8, default: "2 (full: 4)", description: "latent size k" },
+      ],
+    },
+  ),
 ];
 
 /** Experiments on the user's files (not in the tour): `noether run <name> --data FILE.csv …`. */

@@ -14,7 +14,6 @@
  * textbook group fits.
  * The discovery uses its own sample (`discoverySamples`), the same for every training size.
  */
-import { tree, type Array as JArray } from "../../jax.js";
 import { inverse, matmul } from "../../core/matrix.js";
 import { hostNormal, hostRng } from "../../core/rng.js";
 import { o5Target } from "../../data/emlp-synthetic.js";
@@ -28,10 +27,9 @@ import { EMLP } from "../../layers/emlp/model.js";
 import { MLP } from "../../nn/layers.js";
 import type { Module } from "../../nn/module.js";
 import { linePlot, type Series } from "../../plot/index.js";
-import { repAction } from "../../reps/action.js";
 import { Scalar, V } from "../../reps/rep.js";
+import { invariancePenalty, penalizedLoss } from "../../soft/penalty.js";
 import { mse, type LossFn } from "../../train/losses.js";
-import type { Params } from "../../core/tree.js";
 import type { ExperimentOptions, ExperimentResults, JsonValue } from "../types.js";
 import { runOutput } from "../output.js";
 import { intListParam, intParam, numberParam, stringListParam } from "../params.js";
@@ -287,7 +285,6 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
     const channels = intParam(p, "channels") ?? (opts.quick ? task.quickChannels : cfg.channels);
     const steps = stepsOf(task);
     const elements = Array.from({ length: cfg.penaltyElements }, () => learned.sample(rng));
-    const act = repAction(V(learned).times(2));
     for (const N of cfg.sizes) {
       const [ytr, yte] = standardise(full.y.subarray(0, N), test.y);
       const data = { x: full.x.subarray(0, N * width), y: ytr!, n: N, test: { x: test.x, y: yte!, n: cfg.nTest } };
@@ -299,14 +296,11 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
             : MLP([width, cfg.mlpHidden, cfg.mlpHidden, 1], { activation: "silu" });
         const penalty =
           m === "mlpPenalty"
-            ? (p: Params, x: JArray, y: JArray): JArray => {
-                const fx = model.apply(tree.ref(p), x.ref);
-                let pen = mse(model.apply(tree.ref(p), act(elements[0]!, x.ref)), fx.ref);
-                for (const g of elements.slice(1)) pen = pen.add(mse(model.apply(tree.ref(p), act(g, x.ref)), fx.ref));
-                x.dispose();
-                tree.dispose(p);
-                return mse(fx, y).add(pen.mul(cfg.penaltyWeight / elements.length));
-              }
+            ? penalizedLoss(
+                model,
+                mse,
+                invariancePenalty(model, learned, V(learned).times(2), { elements, weight: cfg.penaltyWeight }),
+              )
             : undefined;
         const e = await trainAndTest(
           model,
