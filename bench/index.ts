@@ -6,6 +6,7 @@ import { lnnStep } from "./lnn-step.js";
 import { gconvLayer } from "./gconv-layer.js";
 import { emlpSolve } from "./emlp-solve.js";
 import { emlpStep } from "./emlp-step.js";
+import { flowStep } from "./flow-step.js";
 
 /** Every benchmark, in the order `bench all` runs them. */
-export const benchmarks: Benchmark[] = [mlpStep, hnnStep, lnnStep, gconvLayer, emlpSolve, emlpStep];
+export const benchmarks: Benchmark[] = [mlpStep, hnnStep, lnnStep, gconvLayer, emlpSolve, emlpStep, flowStep];

@@ -27,8 +27,10 @@ import {
   hmcKernel,
   independenceKernel,
   integratedAutocorrTime,
+  integratedAutocorrTimeChains,
   meanPlaquette,
   metropolis,
+  negLogLikelihood,
   phi4Action,
   phi4ActionHost,
   phi4Flow,
@@ -38,6 +40,7 @@ import {
   rotatePhaseSpace,
   standardNormal,
   topologicalCharge,
+  twoPointG0,
   trainReverseKL,
   u1Coupling,
   u1Flow,
@@ -504,4 +507,53 @@ test("no leaks: flow forward/inverse, a reverse-KL loss and an HMC step release 
   hmc.dispose();
   b.dispose();
   tree.dispose(p);
+});
+
+test("pooled τ_int over chains: one chain gives the single-chain value; chains frozen at different values count as correlated, not as missing", () => {
+  const rng = hostRng(21);
+  const ar = new Float64Array(4000);
+  for (let i = 1; i < ar.length; i++) ar[i] = 0.8 * ar[i - 1]! + hostNormal(1, rng)[0]!;
+  assert.equal(integratedAutocorrTimeChains([ar]), integratedAutocorrTime(ar));
+  // Four AR(1) chains pooled: near (1 + ρ)/(2(1 − ρ)) = 4.5.
+  const chains = [0, 1, 2, 3].map(() => {
+    const c = new Float64Array(2000);
+    for (let i = 1; i < c.length; i++) c[i] = 0.8 * c[i - 1]! + hostNormal(1, rng)[0]!;
+    return c;
+  });
+  const tau = integratedAutocorrTimeChains(chains);
+  assert.ok(Math.abs(tau - 4.5) < 0.2 * 4.5, `pooled AR(1) τ ${tau}`);
+  // Frozen sectors: each chain constant (the single-chain estimator has nothing), different values.
+  const frozen = [0, 1, -1, 0].map((q) => new Float64Array(200).fill(q));
+  for (const f of frozen) assert.ok(Number.isNaN(integratedAutocorrTime(f)));
+  assert.ok(integratedAutocorrTimeChains(frozen) > 20, `frozen chains τ ${integratedAutocorrTimeChains(frozen)}`);
+  assert.ok(Number.isNaN(integratedAutocorrTimeChains([new Float64Array(50), new Float64Array(50)])));
+  assert.throws(() => integratedAutocorrTimeChains([new Float64Array(3), new Float64Array(4)]), ConfigError);
+});
+
+test("negLogLikelihood: a Hamiltonian flow with flat V and T is a scaling, so the NLL is that of N(0, e^{2s}) exactly", async () => {
+  await withDevice("cpu", () => {
+    const flow = hamiltonianFlow({ construction: "invariant", hidden: 4, steps: 3 });
+    const p = params64(flow, 6);
+    tree.dispose([p.V.w2, p.T.w2, p.logScaleQ, p.logScaleP]);
+    p.V.w2 = np.zeros([4], z64);
+    p.T.w2 = np.zeros([4], z64);
+    p.logScaleQ = np.array([0.3], z64);
+    p.logScaleP = np.array([-0.2], z64);
+    const x = hostNormal(6 * 4, hostRng(7));
+    const got = toFloat64(negLogLikelihood(flow, standardNormal([4]), p, fromHost(x, [6, 4], f64)));
+    for (let b = 0; b < 6; b++) {
+      let want = 0;
+      for (let i = 0; i < 4; i++) {
+        const s = i < 2 ? 0.3 : -0.2;
+        want += 0.5 * (x[4 * b + i]! * Math.exp(-s)) ** 2 + s + 0.5 * Math.log(2 * Math.PI);
+      }
+      assert.ok(Math.abs(got[b]! - want) < 1e-12, `sample ${b}: ${got[b]} vs ${want}`);
+    }
+  });
+});
+
+test("twoPointG0: (1/V) Σ φ² per configuration", () => {
+  const L = 2;
+  const g = twoPointG0(Float64Array.from([1, -1, 1, -1, 0, 0, 0, 2]), L);
+  assert.deepEqual(Array.from(g), [1, 1]);
 });

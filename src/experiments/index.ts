@@ -348,6 +348,48 @@ export const experiments: Experiment[] = [
       ],
     },
   ),
+  lazy(
+    "flow-u1",
+    "U(1) gauge theory on an L×L periodic lattice (Kanwar et al. 2020) at several β: gauge-equivariant flow (plaquette-conditioned couplings, reverse KL) as independence-Metropolis proposals vs HMC; τ_int of the topological charge vs β and ⟨cos P⟩ against the exact finite-lattice value (--quick: L = 4, β = 1, 3)",
+    () => import("./flows/u1.js"),
+    {
+      params: [
+        {
+          name: "steps",
+          kind: "int",
+          min: 1,
+          default: "quick: 120 (full: 2000)",
+          description: "reverse-KL training steps per β",
+        },
+        {
+          name: "samples",
+          kind: "int",
+          min: 10,
+          default: "quick: 1000 (full: 20000)",
+          description: "Markov-chain length of each sampler (HMC: trajectories over its 4 chains)",
+        },
+        { name: "L", kind: "int", min: 4, default: "8 (--quick: 4)", description: "lattice size (a multiple of 4)" },
+        {
+          name: "couplings",
+          kind: "int",
+          min: 1,
+          default: "16 (--quick: 4)",
+          description: "gauge-equivariant couplings",
+        },
+      ],
+    },
+  ),
+  lazy(
+    "flow-hamiltonian",
+    "a ring density on q ∈ ℝ² (SO(2)-symmetric) learned by maximum likelihood with Hamiltonian flows (Rezende et al. 2019): SO(2)-invariant Hamiltonian vs an unconstrained one of about the same parameter count; held-out NLL (a bound on −log q) and the invariance error of the learned density; sample scatter plots",
+    () => import("./flows/hamiltonian.js"),
+    {
+      params: [
+        { name: "steps", kind: "int", min: 1, default: "quick: 300 (full: 4000)", description: "Adam steps per flow" },
+        { name: "train", kind: "int", min: 10, default: "quick: 2000 (full: 20000)", description: "training samples" },
+      ],
+    },
+  ),
 ];
 
 /** Experiments on the user's files (not in the tour): `noether run <name> --data FILE.csv …`. */

@@ -155,3 +155,16 @@ export function absMagnetisation(samples: ArrayLike<number>, L: number): Float64
   }
   return out;
 }
+
+/** The two-point function at zero separation per configuration, G(0) = (1/V) Σ_x φ_x², of host samples [n·L²]. */
+export function twoPointG0(samples: ArrayLike<number>, L: number): Float64Array {
+  const V = L * L;
+  const n = samples.length / V;
+  const out = new Float64Array(n);
+  for (let b = 0; b < n; b++) {
+    let s = 0;
+    for (let i = 0; i < V; i++) s += samples[b * V + i]! ** 2;
+    out[b] = s / V;
+  }
+  return out;
+}

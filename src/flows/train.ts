@@ -170,3 +170,12 @@ export function logWeights<P extends Params>(
   const [x, ld] = flow.forward(params, z);
   return np.negative(action(x)).sub(lr.sub(ld));
 }
+
+/**
+ * Negative log-likelihood per sample [B] of data x [B, ...event] under the flow's density
+ * (maximum-likelihood training): −(log r(f⁻¹(x)) + log|det ∂f⁻¹/∂x|). Consumes params and x.
+ */
+export function negLogLikelihood<P extends Params>(flow: Flow<P>, base: BaseDensity, params: P, x: JArray): JArray {
+  const [z, ld] = flow.inverse(params, x);
+  return base.logProb(z).add(ld).neg();
+}

@@ -4,7 +4,8 @@
  * couplings, checkerboard masks, periodic conv conditioners, Z2-symmetrised) and a
  * non-equivariant one (dense MLP conditioners, no Z2), both trained by reverse KL, sampled by
  * independence Metropolis; and HMC (leapfrog, one chain per sample of the others) as the
- * baseline. Reports acceptance, ESS per sample, τ_int of |M|. `--param ensemble=tutorial` runs
+ * baseline. Reports acceptance, ESS per sample, τ_int of |M| (and, as extra fields, of the signed M and of
+ * the two-point function at zero separation G(0) = (1/V)Σφ²; HMC: means over its chains). `--param ensemble=tutorial` runs
  * the 2021 tutorial's ensemble (L = 8, λ = 8, 16 couplings, conv [8, 8], batch 64, Adam 1e-3).
  */
 import { initEngine } from "../../core/engine.js";
@@ -21,6 +22,7 @@ import {
   phi4Force,
   standardNormal,
   checkPhi4,
+  twoPointG0,
   type Phi4Params,
 } from "../../flows/index.js";
 import { linePlot } from "../../plot/index.js";
@@ -106,11 +108,14 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
         config: { experiment: "flow-phi4", L, lambda, m2, couplings, flow: flow.name },
       });
       offset += steps;
-      const absM = absMagnetisation(columns(r.chain.samples, D + 1, 0, D), L);
+      const fields = columns(r.chain.samples, D + 1, 0, D);
+      const absM = absMagnetisation(fields, L);
       entry[key] = {
         acceptance: r.chain.acceptance,
         essPerSample: num(r.ess),
         tauIntAbsM: num(integratedAutocorrTime(absM)),
+        tauIntM: num(integratedAutocorrTime(magnetisation(fields, D, L))),
+        tauIntG0: num(integratedAutocorrTime(twoPointG0(fields, L))),
         meanAbsM: mean(absM) / D,
         finalLoss: num(r.losses[r.losses.length - 1] ?? Number.NaN),
         stopReason: r.stopReason,
@@ -144,16 +149,22 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
       hmc.dispose();
       const burn = Math.floor(hs / 10);
       const taus: number[] = [];
+      const tausM: number[] = [];
+      const tausG0: number[] = [];
       const allM: number[] = [];
       for (let c = 0; c < chains; c++) {
         const rowsC = new Float64Array((hs - burn) * D);
         for (let t = burn; t < hs; t++)
           rowsC.set(r.samples.subarray((t * chains + c) * D, (t * chains + c + 1) * D), (t - burn) * D);
         taus.push(integratedAutocorrTime(absMagnetisation(rowsC, L)));
+        tausM.push(integratedAutocorrTime(magnetisation(rowsC, D, L)));
+        tausG0.push(integratedAutocorrTime(twoPointG0(rowsC, L)));
         if (L === ensembles[0]![0]) for (const v of magnetisation(rowsC, D, L)) allM.push(v / D);
       }
       entry.hmc = {
         tauIntAbsM: num(mean(taus)),
+        tauIntM: num(mean(tausM)),
+        tauIntG0: num(mean(tausG0)),
         acceptance: r.acceptance,
         leapfrogSteps: hmcSteps,
         dt: 0.1,
