@@ -1,3 +1,4 @@
+import { lineChart } from "../lib/chart.js";
 import { demoPage } from "../lib/page.js";
 
 demoPage({
@@ -27,15 +28,7 @@ demoPage({
     {
       name: "angle",
       title: "Principal angle between Ĝ and the true generator",
-      spec: {
-        width: 250,
-        height: 220,
-        mark: { type: "line", strokeWidth: 1.5 },
-        encoding: {
-          x: { field: "step", type: "quantitative" },
-          y: { field: "angle", type: "quantitative", title: "degrees", scale: { domain: [0, 90] } },
-        },
-      },
+      spec: lineChart({ x: "step", y: "angle", yTitle: "degrees", yScale: [0, 90] }),
     },
     {
       name: "generators",

@@ -5,20 +5,12 @@
  * one generator Ĝ that a discriminator cannot tell from a symmetry; the page shows Ĝ against the
  * true generator [a]× (a × v) and the principal angle between them as training runs.
  */
-import { initEngine } from "../../../src/core/engine.js";
 import { hostNormal, hostRng } from "../../../src/core/rng.js";
 import { discoverAdversarial } from "../../../src/discovery/adversarial.js";
 import { principalAnglesDeg } from "../../../src/discovery/algebra.js";
-import { workerPort, type Row } from "../lib/protocol.js";
+import { serveDemo, type DemoContext, type Row } from "../lib/protocol.js";
 
-let ctl: AbortController | null = null;
-const post = workerPort((m) => {
-  if (m.type === "stop") ctl?.abort();
-  else if (m.type === "start") void run(m.settings).catch((e: Error) => post({ type: "error", message: e.message }));
-});
-
-const info = await initEngine();
-post({ type: "ready", device: info.device, available: info.available });
+serveDemo({ run });
 
 /** The hidden axis for `seed`: a random unit vector. */
 function axis(seed: number): [number, number, number] {
@@ -30,7 +22,7 @@ function axis(seed: number): [number, number, number] {
 const matrixRows = (name: string, g: ArrayLike<number>): Row[] =>
   Array.from({ length: 9 }, (_, i) => ({ which: name, r: Math.floor(i / 3), c: i % 3, v: Number(g[i]) }));
 
-async function run(s: Record<string, number>): Promise<void> {
+async function run(s: Record<string, number>, { post, signal }: DemoContext): Promise<number> {
   const n = s.samples!;
   const a = axis(s.seed!);
   const x = hostNormal(3 * n, hostRng(s.seed! + 1));
@@ -52,7 +44,6 @@ async function run(s: Record<string, number>): Promise<void> {
     metrics: {},
     series: { cloud, generators: [...matrixRows("true [a]×", L), ...matrixRows("learned Ĝ", new Float64Array(9))] },
   });
-  ctl = new AbortController();
   const every = 10;
   let last: Record<string, number> = {};
   const r = await discoverAdversarial(
@@ -64,7 +55,7 @@ async function run(s: Record<string, number>): Promise<void> {
       lr: s.lr!,
       seed: s.seed!,
       labels: y,
-      signal: ctl.signal,
+      signal,
       onStep: (step, losses, generators) => {
         if (step % every !== 0 && step !== s.steps) return;
         const g = generators();
@@ -96,5 +87,5 @@ async function run(s: Record<string, number>): Promise<void> {
     total: s.steps!,
     metrics: { ...last, symmetryScore: r.spectrum[0]! },
   });
-  post({ type: "done", reason: ctl.signal.aborted ? "stopped" : "completed", step: r.details.steps as number });
+  return r.details.steps as number;
 }

@@ -1,3 +1,4 @@
+import { lineChart } from "../lib/chart.js";
 import { demoPage } from "../lib/page.js";
 
 const heat = (facet: boolean) => ({
@@ -52,16 +53,7 @@ demoPage({
     {
       name: "loss",
       title: "Training loss (cross-entropy, upright digits)",
-      spec: {
-        width: 250,
-        height: 220,
-        mark: { type: "line", strokeWidth: 1.2 },
-        encoding: {
-          x: { field: "step", type: "quantitative" },
-          y: { field: "loss", type: "quantitative", scale: { zero: false } },
-          color: { field: "series", type: "nominal", title: null },
-        },
-      },
+      spec: lineChart({ x: "step", y: "loss", color: "series" }),
     },
     { name: "input", title: "The rotated digit", spec: heat(false) },
     {

@@ -6,7 +6,6 @@
  * construction (max over the group axis), the ordinary one's are not.
  */
 import { tree, type Array as JArray } from "../../../src/jax.js";
-import { initEngine } from "../../../src/core/engine.js";
 import { fromHost } from "../../../src/core/host.js";
 import { hostRng, makeKey, permutation, splitKey } from "../../../src/core/rng.js";
 import { oneHot, rotateBilinear } from "../../../src/data/rotmnist.js";
@@ -15,12 +14,11 @@ import { gcnn, type GCNN, type GCNNParams } from "../../../src/layers/gcnn/model
 import { softmaxCrossEntropy } from "../../../src/train/losses.js";
 import { adam } from "../../../src/train/optim.js";
 import { makeTrainStep, type TrainStep } from "../../../src/train/step.js";
-import { workerPort, yieldNow, type Row } from "../lib/protocol.js";
+import { serveDemo, yieldNow, type DemoContext, type Row } from "../lib/protocol.js";
 
 const N = 28;
 const PIX = N * N;
 let digits: { labels: Uint8Array; images: Float32Array; count: number } | null = null;
-let stopRequested = false;
 let view = { digit: 7, sample: 0, angle: 0 };
 interface Model {
   name: "p4" | "z2";
@@ -32,10 +30,11 @@ interface Model {
 let models: Model[] = [];
 let training = false;
 
-const post = workerPort((m) => {
-  if (m.type === "stop") stopRequested = true;
-  else if (m.type === "data" && m.name === "digits") {
-    const b = new Uint8Array(m.bytes);
+serveDemo({
+  run: train,
+  onData(name, bytes) {
+    if (name !== "digits") return;
+    const b = new Uint8Array(bytes);
     const count = b.length / (1 + PIX);
     const labels = new Uint8Array(count);
     const images = new Float32Array(count * PIX);
@@ -44,18 +43,15 @@ const post = workerPort((m) => {
       for (let j = 0; j < PIX; j++) images[i * PIX + j] = b[i * (1 + PIX) + 1 + j]! / 255;
     }
     digits = { labels, images, count };
-  } else if (m.type === "input") {
-    view = { ...view, ...(m.value as typeof view) };
+  },
+  onInput(value, post) {
+    view = { ...view, ...(value as typeof view) };
     if (!training && models.length > 0) {
       const shown = display();
       post({ type: "view", metrics: { ...shown.metrics, angle: view.angle }, series: shown.series });
     }
-  } else if (m.type === "start")
-    void train(m.settings).catch((e: Error) => post({ type: "error", message: e.message }));
+  },
 });
-
-const info = await initEngine();
-post({ type: "ready", device: info.device, available: info.available });
 
 /** Held-out indices by class (the last 20 of each class's 120 in digits.bin) and training indices. */
 function split(): { train: Int32Array; heldOut: number[][] } {
@@ -158,9 +154,8 @@ function rotatedAccuracy(): Record<string, number> {
   return out;
 }
 
-async function train(s: Record<string, number>): Promise<void> {
+async function train(s: Record<string, number>, { post, signal }: DemoContext): Promise<number> {
   if (digits === null) throw new Error("the digit sample has not arrived from the page yet");
-  stopRequested = false;
   for (const m of models) {
     tree.dispose([m.params, m.optState]);
     m.step.dispose();
@@ -186,7 +181,7 @@ async function train(s: Record<string, number>): Promise<void> {
   let done = 0;
   training = true;
   try {
-    for (let t = 1; t <= steps && !stopRequested; t++) {
+    for (let t = 1; t <= steps && !signal.aborted; t++) {
       if (at + B > order.length) {
         order = permutation(trainIdx.length, rng);
         at = 0;
@@ -227,5 +222,5 @@ async function train(s: Record<string, number>): Promise<void> {
   } finally {
     training = false;
   }
-  post({ type: "done", reason: stopRequested ? "stopped" : "completed", step: done });
+  return done;
 }

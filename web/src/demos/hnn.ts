@@ -1,22 +1,7 @@
+import { lineChart } from "../lib/chart.js";
 import { demoPage } from "../lib/page.js";
 
-const lines = (x: string, y: string, xTitle: string, yTitle: string, log = false) => ({
-  width: 250,
-  height: 260,
-  mark: { type: "line" as const, strokeWidth: 1.5 },
-  encoding: {
-    x: { field: x, type: "quantitative" as const, title: xTitle, scale: { zero: false } },
-    y: {
-      field: y,
-      type: "quantitative" as const,
-      title: yTitle,
-      scale: log ? { type: "log" as const } : { zero: false },
-    },
-    color: { field: "series", type: "nominal" as const, title: null, scale: { domain: ["true", "hnn", "baseline"] } },
-    order: { field: x === "q" ? "i" : x, type: "quantitative" as const },
-  },
-});
-
+const MODELS = ["true", "hnn", "baseline"];
 demoPage({
   title: "Hamiltonian NN vs baseline on a spring",
   about: [
@@ -36,9 +21,21 @@ demoPage({
   ],
   metrics: { hnnLoss: "HNN loss", baselineLoss: "baseline loss" },
   charts: [
-    { name: "loss", title: "Training loss (MSE of dx/dt)", spec: lines("step", "loss", "step", "loss", true) },
-    { name: "phase", title: "Phase portrait from (q, p) = (1, 0), t ∈ [0, 20]", spec: lines("q", "p", "q", "p") },
-    { name: "energy", title: "Energy along each path", spec: lines("t", "E", "t", "H(q, p)") },
+    {
+      name: "loss",
+      title: "Training loss (MSE of dx/dt)",
+      spec: lineChart({ x: "step", y: "loss", color: "series", colorDomain: MODELS, yScale: "log" }),
+    },
+    {
+      name: "phase",
+      title: "Phase portrait from (q, p) = (1, 0), t ∈ [0, 20]",
+      spec: lineChart({ x: "q", y: "p", color: "series", colorDomain: MODELS, order: "i" }),
+    },
+    {
+      name: "energy",
+      title: "Energy along each path",
+      spec: lineChart({ x: "t", y: "E", color: "series", colorDomain: MODELS, yTitle: "H(q, p)" }),
+    },
   ],
   worker: () => new Worker(new URL("./hnn.worker.ts", import.meta.url), { type: "module" }),
 });

@@ -5,7 +5,6 @@
  * `rollout`s of both learned fields against the true path.
  */
 import { tree, type Array as JArray } from "../../../src/jax.js";
-import { initEngine } from "../../../src/core/engine.js";
 import { fromHost } from "../../../src/core/host.js";
 import { makeKey, splitKey } from "../../../src/core/rng.js";
 import { springDataset, toArrays, trueTrajectories } from "../../../src/data/trajectories.js";
@@ -16,16 +15,9 @@ import { massSpring } from "../../../src/physics/systems.js";
 import { mse } from "../../../src/train/losses.js";
 import { adam } from "../../../src/train/optim.js";
 import { makeTrainStep } from "../../../src/train/step.js";
-import { workerPort, yieldNow, type Row } from "../lib/protocol.js";
+import { serveDemo, yieldNow, type DemoContext, type Row } from "../lib/protocol.js";
 
-let stopRequested = false;
-const post = workerPort((m) => {
-  if (m.type === "stop") stopRequested = true;
-  else if (m.type === "start") void train(m.settings).catch((e: Error) => post({ type: "error", message: e.message }));
-});
-
-const info = await initEngine();
-post({ type: "ready", device: info.device, available: info.available });
+serveDemo({ run: train });
 
 const system = massSpring();
 const X0 = [1, 0];
@@ -68,8 +60,7 @@ const truthRows = {
   energy: Array.from(tGrid, (t, i) => ({ t, E: trueEnergy[i]!, series: "true" })),
 };
 
-async function train(s: Record<string, number>): Promise<void> {
-  stopRequested = false;
+async function train(s: Record<string, number>, { post, signal }: DemoContext): Promise<number> {
   const steps = s.steps!;
   const hidden = s.hidden!;
   const data = springDataset({ seed: 0, noise: s.noise! });
@@ -90,7 +81,7 @@ async function train(s: Record<string, number>): Promise<void> {
   });
   let done = 0;
   try {
-    for (let t = 1; t <= steps && !stopRequested; t++) {
+    for (let t = 1; t <= steps && !signal.aborted; t++) {
       const metrics: Record<string, number> = {};
       for (const m of models) {
         const out = m.step(m.params, m.optState, x.ref, dx.ref, s.lr!, t);
@@ -121,5 +112,5 @@ async function train(s: Record<string, number>): Promise<void> {
     }
     tree.dispose([x, dx]);
   }
-  post({ type: "done", reason: stopRequested ? "stopped" : "completed", step: done });
+  return done;
 }

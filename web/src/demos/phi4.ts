@@ -1,10 +1,11 @@
+import { lineChart } from "../lib/chart.js";
 import { demoPage } from "../lib/page.js";
 
 demoPage({
   title: "φ⁴ flow vs HMC",
   about: [
     "A normalizing flow learns to turn Gaussian noise into configurations of the φ⁴ lattice field theory (m² = −4, periodic L×L lattice) by minimising the reverse KL divergence to e^(−S), with no training data.",
-    "Its samples become proposals of an independence Metropolis sampler: watch the acceptance rate and the effective sample size rise as it trains, and its histogram of the mean field approach the two-peaked one HMC finds.",
+    "Its samples become proposals of an independence Metropolis sampler: watch the acceptance rate and the effective sample size rise as it trains, and its histogram of the mean field approach the one HMC samples.",
     "Its coupling layers are periodic convolutions made odd in φ, so the flow respects the lattice translations and the φ → −φ symmetry of the action exactly.",
   ],
   paper: {
@@ -30,29 +31,12 @@ demoPage({
     {
       name: "loss",
       title: "Reverse-KL loss (KL + log Z)",
-      spec: {
-        width: 250,
-        height: 220,
-        mark: { type: "line", strokeWidth: 1.2 },
-        encoding: {
-          x: { field: "step", type: "quantitative" },
-          y: { field: "loss", type: "quantitative", scale: { zero: false } },
-        },
-      },
+      spec: lineChart({ x: "step", y: "loss" }),
     },
     {
       name: "acceptance",
       title: "Flow sampler: acceptance and ESS per sample",
-      spec: {
-        width: 250,
-        height: 220,
-        mark: { type: "line", point: true },
-        encoding: {
-          x: { field: "step", type: "quantitative" },
-          y: { field: "value", type: "quantitative", scale: { domain: [0, 1] }, title: null },
-          color: { field: "what", type: "nominal", title: null },
-        },
-      },
+      spec: lineChart({ x: "step", y: "value", color: "what", yTitle: null, yScale: [0, 1], points: true }),
     },
     {
       name: "histogram",

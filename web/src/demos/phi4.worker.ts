@@ -5,7 +5,6 @@
  * `independenceKernel`, `metropolis`) next to HMC (`hmcKernel`) on the same action.
  */
 import { tree } from "../../../src/jax.js";
-import { initEngine } from "../../../src/core/engine.js";
 import { fromHost } from "../../../src/core/host.js";
 import { hostRng, makeKey } from "../../../src/core/rng.js";
 import type { Params } from "../../../src/core/tree.js";
@@ -25,16 +24,9 @@ import {
 } from "../../../src/flows/index.js";
 import { adam } from "../../../src/train/optim.js";
 import { makeTrainStep } from "../../../src/train/step.js";
-import { workerPort, yieldNow, type Row } from "../lib/protocol.js";
+import { serveDemo, yieldNow, type DemoContext, type Row } from "../lib/protocol.js";
 
-let stopRequested = false;
-const post = workerPort((m) => {
-  if (m.type === "stop") stopRequested = true;
-  else if (m.type === "start") void train(m.settings).catch((e: Error) => post({ type: "error", message: e.message }));
-});
-
-const info = await initEngine();
-post({ type: "ready", device: info.device, available: info.available });
+serveDemo({ run: train });
 
 const BINS = 30;
 /** Histogram rows of the mean field M/V over [−1.5, 1.5]. */
@@ -50,8 +42,7 @@ function histogram(name: string, rows: Float64Array, width: number, V: number): 
   return Array.from(counts, (c, b) => ({ m: -1.5 + (3 * (b + 0.5)) / BINS, density: (c * BINS) / 3, sampler: name }));
 }
 
-async function train(s: Record<string, number>): Promise<void> {
-  stopRequested = false;
+async function train(s: Record<string, number>, { post, signal }: DemoContext): Promise<number> {
   const L = s.L!;
   const th: Phi4Params = { L, m2: -4, lambda: s.lambda! };
   const V = L * L;
@@ -81,7 +72,7 @@ async function train(s: Record<string, number>): Promise<void> {
   const steps = s.steps!;
   let done = 0;
   try {
-    for (let t = 1; t <= steps && !stopRequested; t++) {
+    for (let t = 1; t <= steps && !signal.aborted; t++) {
       const z = base.sample(s.batch!, rng, { dtype: "float32" });
       const out = step(params, optState, z, fromHost([0], [1], { dtype: "float32" }), s.lr!, t);
       const loss = out.loss.item() as number;
@@ -122,5 +113,5 @@ async function train(s: Record<string, number>): Promise<void> {
     tree.dispose([params, optState]);
     step.dispose();
   }
-  post({ type: "done", reason: stopRequested ? "stopped" : "completed", step: done });
+  return done;
 }

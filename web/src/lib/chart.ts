@@ -74,3 +74,42 @@ export class LiveChart {
     });
   }
 }
+
+/** A line chart spec over rows { [x], [y], [color]? } (the demos' loss and metric curves). */
+export function lineChart(o: {
+  x: string;
+  y: string;
+  /** Field naming each line (a legend), if several. */
+  color?: string;
+  /** Fixed legend order. */
+  colorDomain?: string[];
+  /** Draw points in the order of this field (default x: lines follow x). */
+  order?: string;
+  xTitle?: string;
+  yTitle?: string | null;
+  /** "log", a fixed [lo, hi] domain, or (default) a free, non-zero-anchored axis. */
+  yScale?: "log" | [number, number];
+  points?: boolean;
+}): ChartSpec {
+  const yScale = o.yScale === "log" ? { type: "log" } : o.yScale !== undefined ? { domain: o.yScale } : { zero: false };
+  return {
+    width: 250,
+    height: 220,
+    mark: { type: "line", strokeWidth: 1.5, ...(o.points ? { point: true } : {}) },
+    encoding: {
+      x: { field: o.x, type: "quantitative", title: o.xTitle ?? o.x, scale: { zero: false } },
+      y: { field: o.y, type: "quantitative", title: o.yTitle === undefined ? o.y : o.yTitle, scale: yScale },
+      ...(o.color
+        ? {
+            color: {
+              field: o.color,
+              type: "nominal",
+              title: null,
+              ...(o.colorDomain ? { scale: { domain: o.colorDomain } } : {}),
+            },
+          }
+        : {}),
+      order: { field: o.order ?? o.x, type: "quantitative" },
+    },
+  };
+}

@@ -5,6 +5,8 @@
  * `done` when it stops, or `error`.
  */
 
+import { initEngine } from "../../../src/core/engine.js";
+
 /** One row of a plot's data (vega-lite `values`). */
 export type Row = Record<string, number | string>;
 
@@ -46,3 +48,40 @@ export function workerPort(onMessage: (m: ToWorker) => void): (m: FromWorker) =>
 
 /** Yields to the worker's event loop so that a `stop` message can arrive between steps. */
 export const yieldNow = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+
+/** What a demo's `run` gets: `post` for progress, and `signal`, aborted when the page sends `stop`. */
+export interface DemoContext {
+  post: (m: FromWorker) => void;
+  signal: AbortSignal;
+}
+
+/**
+ * The worker side of a demo: starts the engine and reports `ready`; on `start` calls
+ * `run(settings, ctx)` (which returns the steps it completed) and reports `done` — "stopped" when
+ * `stop` arrived meanwhile — or `error` with the message; `input` and `data` messages go to the
+ * optional handlers.
+ */
+export function serveDemo(o: {
+  run: (settings: Record<string, number>, ctx: DemoContext) => Promise<number>;
+  onInput?: (value: Record<string, number>, post: (m: FromWorker) => void) => void;
+  onData?: (name: string, bytes: ArrayBuffer) => void;
+}): void {
+  let ctl = new AbortController();
+  const post = workerPort((m) => {
+    if (m.type === "stop") ctl.abort();
+    else if (m.type === "input") o.onInput?.(m.value, post);
+    else if (m.type === "data") o.onData?.(m.name, m.bytes);
+    else {
+      ctl = new AbortController();
+      const signal = ctl.signal;
+      o.run(m.settings, { post, signal }).then(
+        (step) => post({ type: "done", reason: signal.aborted ? "stopped" : "completed", step }),
+        (e: Error) => post({ type: "error", message: e.message }),
+      );
+    }
+  });
+  void initEngine().then(
+    (info) => post({ type: "ready", device: info.device, available: info.available }),
+    (e: Error) => post({ type: "error", message: `the engine did not start: ${e.message}` }),
+  );
+}
