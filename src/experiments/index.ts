@@ -390,6 +390,11 @@ export const experiments: Experiment[] = [
       ],
     },
   ),
+  lazy(
+    "lieconv-springs",
+    "LieConv's spring dynamics (6 particles in ℝ², Kᵢⱼ = kᵢkⱼ, 5-step chunks): MLP Hamiltonian vs Hamiltonian LieConv over the trivial group, T(2) and SO(2); rollout relative error and the drift of energy, linear and angular momentum (T(2) keeps P, SO(2) keeps L to rounding); particle paths, conserved quantities, error by group",
+    () => import("./lieconv/springs.js"),
+  ),
 ];
 
 /** Experiments on the user's files (not in the tour): `noether run <name> --data FILE.csv …`. */

@@ -343,3 +343,35 @@ export interface CustomGroupSpec {
 export function customGroup(spec: CustomGroupSpec): Group {
   return makeGroup({ name: spec.name ?? "Custom", ...spec });
 }
+
+/**
+ * SE(n): rigid motions of ℝⁿ as affine matrices [[R, t], [0, 1]] of size (n+1)×(n+1); Lie algebra
+ * so(n) embedded in the top-left block (the order of `SO(n)`), then translations E_{i,n}. Acts on [x; 1].
+ */
+export function SE(n: number): Group {
+  checkN("SE(n)", n, 2);
+  const d = n + 1;
+  const rot = soAlgebra(n).map((A) => embed(A, n, 0, d, false));
+  const trans: Float64Array[] = [];
+  for (let i = 0; i < n; i++) trans.push(unit(d, [[i, n, 1]]));
+  return makeGroup({ name: `SE(${n})`, d, lieAlgebra: [...rot, ...trans] });
+}
+
+/** ℝ×SO(2): rotations with positive scaling of ℝ² (matrices s·R(θ)); Lie algebra I (scaling), then E₁₀ − E₀₁ (rotation). */
+export function RxSO2(): Group {
+  return makeGroup({
+    name: "R×SO(2)",
+    d: 2,
+    lieAlgebra: [
+      unit(2, [
+        [0, 0, 1],
+        [1, 1, 1],
+      ]),
+      unit(2, [
+        [1, 0, 1],
+        [0, 1, -1],
+      ]),
+    ],
+    sampleScale: [0.5, 1],
+  });
+}
