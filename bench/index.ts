@@ -7,6 +7,17 @@ import { gconvLayer } from "./gconv-layer.js";
 import { emlpSolve } from "./emlp-solve.js";
 import { emlpStep } from "./emlp-step.js";
 import { flowStep } from "./flow-step.js";
+import { egnnStep, gnStep } from "./graph-steps.js";
 
 /** Every benchmark, in the order `bench all` runs them. */
-export const benchmarks: Benchmark[] = [mlpStep, hnnStep, lnnStep, gconvLayer, emlpSolve, emlpStep, flowStep];
+export const benchmarks: Benchmark[] = [
+  mlpStep,
+  hnnStep,
+  lnnStep,
+  gconvLayer,
+  emlpSolve,
+  emlpStep,
+  flowStep,
+  gnStep,
+  egnnStep,
+];

@@ -33,3 +33,15 @@ export {
   type TrajectorySplit,
   type TwoBodyDatasetOptions,
 } from "./trajectories.js";
+export {
+  chain,
+  chainAccelerations,
+  chainEnergy,
+  chainField,
+  chainInitialState,
+  chargedNBody,
+  simulateChain,
+  type Chain,
+  type ChargedOptions,
+  type ChargedSample,
+} from "./graphs.js";

@@ -395,6 +395,21 @@ export const experiments: Experiment[] = [
     "LieConv's spring dynamics (6 particles in ℝ², Kᵢⱼ = kᵢkⱼ, 5-step chunks): MLP Hamiltonian vs Hamiltonian LieConv over the trivial group, T(2) and SO(2); rollout relative error and the drift of energy, linear and angular momentum (T(2) keeps P, SO(2) keeps L to rounding); particle paths, conserved quantities, error by group",
     () => import("./lieconv/springs.js"),
   ),
+  lazy(
+    "gn-springs",
+    "graph_nets' mass–spring chains (1 kg, 50 N/m, gravity, ends fixed): an encode–process–decode graph network vs an MLP on padded inputs, trained on 5–8 masses; 50-step rollout MSE of positions and velocities on unseen 4- and 9-mass chains; paths and error-vs-time plots",
+    () => import("./graph/gn-springs.js"),
+  ),
+  lazy(
+    "hgn-springs",
+    "Hamiltonian graph network (H = GN readout, J∇H by autodiff, RK4) vs a graph network predicting dx/dt on the mass–spring chains: energy drift and rollout MSE of long rollouts (Sanchez-Gonzalez et al. 2019); energy and error plots",
+    () => import("./graph/hgn-springs.js"),
+  ),
+  lazy(
+    "egnn-nbody",
+    "EGNN vs GNN vs linear on the charged 5-body task (Satorras et al. 2021, Table 2: positions 1000 steps ahead); test MSE beside the paper's; validation curves and predicted vs true positions",
+    () => import("./graph/egnn-nbody.js"),
+  ),
 ];
 
 /** Experiments on the user's files (not in the tour): `noether run <name> --data FILE.csv …`. */
