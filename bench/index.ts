@@ -8,6 +8,7 @@ import { emlpSolve } from "./emlp-solve.js";
 import { emlpStep } from "./emlp-step.js";
 import { flowStep } from "./flow-step.js";
 import { egnnStep, gnStep } from "./graph-steps.js";
+import { lieconvStep } from "./lieconv-step.js";
 
 /** Every benchmark, in the order `bench all` runs them. */
 export const benchmarks: Benchmark[] = [
@@ -20,4 +21,5 @@ export const benchmarks: Benchmark[] = [
   flowStep,
   gnStep,
   egnnStep,
+  lieconvStep,
 ];

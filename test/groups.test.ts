@@ -17,7 +17,9 @@ import {
   MINKOWSKI,
   O,
   O13,
+  RxSO2,
   S,
+  SE,
   SL,
   SO,
   SO13p,
@@ -133,6 +135,21 @@ const J = (m: number) => {
   return j;
 };
 
+/** SE(n) as [[R, t], [0, 1]]: R orthogonal with det 1, last row (0, …, 0, 1). */
+const seErr = (g: Float64Array, n: number) => {
+  const d = n + 1;
+  const R = Float64Array.from({ length: n * n }, (_, i) => g[Math.floor(i / n) * d + (i % n)]!);
+  const last = g.subarray(n * d, d * d);
+  return (
+    formErr(R, eye(n), n) +
+    Math.abs(det(R, n) - 1) +
+    maxDiff(
+      last,
+      Float64Array.from({ length: d }, (_, i) => (i === n ? 1 : 0)),
+    )
+  );
+};
+
 test("every group: D, M, d as documented; sampled elements satisfy the defining equations", () => {
   const rng = hostRng(7);
   const checks: [Group, number, number, number, (g: Float64Array) => number][] = [
@@ -190,6 +207,20 @@ test("every group: D, M, d as documented; sampled elements satisfy the defining 
       (g) => formErr(g, eye(5), 5) + maxDiff([g[2]!, g[3]!, g[4]!, g[7]!, g[10]!, g[15]!], [0, 0, 0, 0, 0, 0]),
     ],
     [Trivial(3), 3, 0, 0, (g) => maxDiff(g, eye(3))],
+    [SE(2), 3, 3, 0, (g) => seErr(g, 2)],
+    [SE(3), 4, 6, 0, (g) => seErr(g, 3)],
+    [
+      RxSO2(),
+      2,
+      2,
+      0,
+      // s·R(θ) with s > 0: gᵀg = s²I, g₀₀ = g₁₁, g₀₁ = −g₁₀, det > 0.
+      (g) =>
+        maxDiff(matmul(transpose(g, 2, 2), g, 2, 2, 2), [det(g, 2), 0, 0, det(g, 2)]) +
+        Math.abs(g[0]! - g[3]!) +
+        Math.abs(g[1]! + g[2]!) +
+        (det(g, 2) > 0 ? 0 : 1),
+    ],
   ];
   for (const [G, d, D, M, err] of checks) {
     assert.equal(G.d, d, G.name);

@@ -394,6 +394,29 @@ export const experiments: Experiment[] = [
     "lieconv-springs",
     "LieConv's spring dynamics (6 particles in ℝ², Kᵢⱼ = kᵢkⱼ, 5-step chunks): MLP Hamiltonian vs Hamiltonian LieConv over the trivial group, T(2) and SO(2); rollout relative error and the drift of energy, linear and angular momentum (T(2) keeps P, SO(2) keeps L to rounding); particle paths, conserved quantities, error by group",
     () => import("./lieconv/springs.js"),
+    {
+      params: [
+        { name: "steps", kind: "int", min: 1, default: "24 (full: 7500)", description: "Adam steps per model" },
+        { name: "batch", kind: "int", min: 1, default: "20 (full: 200)", description: "chunks per Adam step" },
+        { name: "systems", kind: "int", min: 1, default: "10 (full: 3000)", description: "training systems" },
+        { name: "testSystems", kind: "int", min: 1, default: "3 (full: 2000)", description: "test systems rolled out" },
+        {
+          name: "rolloutSteps",
+          kind: "int",
+          min: 1,
+          default: "60 (full: 500)",
+          description: "steps of each test rollout (dt 0.01)",
+        },
+        {
+          name: "chunk",
+          kind: "int",
+          min: 1,
+          max: 50,
+          default: "5",
+          description: "RK4 steps per training chunk (the trace, and its compile time, grow with it)",
+        },
+      ],
+    },
   ),
   lazy(
     "gn-springs",
@@ -409,6 +432,28 @@ export const experiments: Experiment[] = [
     "egnn-nbody",
     "EGNN vs GNN vs linear on the charged 5-body task (Satorras et al. 2021, Table 2: positions 1000 steps ahead); test MSE beside the paper's; validation curves and predicted vs true positions",
     () => import("./graph/egnn-nbody.js"),
+  ),
+  lazy(
+    "lieconv-rotmnist",
+    "LieConv on rotated MNIST as point clouds (pixels above a threshold, intensity as the value): Trivial vs SO(2) vs SE(2) classifiers (optionally T(2)); test error by group beside the LieConv README's (12k images, 500 epochs)",
+    () => import("./lieconv/rotmnist.js"),
+    {
+      params: [
+        {
+          name: "models",
+          kind: "string-list",
+          choices: ["trivial", "t2", "so2", "se2"],
+          default: "trivial,so2,se2",
+          description: "the models to train",
+        },
+        { name: "train", kind: "int", min: 10, default: "1000 (full: 8000)", description: "training digits" },
+        { name: "test", kind: "int", min: 10, default: "500 (full: 2000)", description: "test digits" },
+        { name: "points", kind: "int", min: 4, default: "24 (full: 64)", description: "points per digit (subsampled)" },
+        { name: "steps", kind: "int", min: 1, default: "150 (full: 8000)", description: "Adam steps per model" },
+        { name: "channels", kind: "int", min: 1, default: "16 (full: 64)", description: "LieConv channels" },
+        { name: "lr", kind: "number", min: 0, default: "3e-3", description: "Adam learning rate" },
+      ],
+    },
   ),
 ];
 

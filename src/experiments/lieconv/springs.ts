@@ -15,7 +15,8 @@
  * (`angularMomentumDrift`, |L(t) − L(0)| / Σᵢ|qᵢ × pᵢ|(0)). By construction t2 keeps P and so2 keeps L
  * to rounding (the test in test/lieconv.test.ts checks it on untrained models).
  *
- * Quick form (about a minute on 2 cores): 10 training systems × 50 steps (100 chunks), 24 Adam steps of
+ * Quick form (about a minute on 2 cores; `--param steps, batch, systems, testSystems, rolloutSteps, chunk`
+ * override it): 10 training systems × 50 steps (100 chunks), 24 Adam steps of
  * batch 20 per model (lr 3e-3), 12 channels, 1 layer, 3 test systems rolled out for 60 steps — enough
  * to show the conservation laws (exact by construction), not to fit the dynamics (the errors stay
  * near those of an untrained model; measured with 40 steps: rolloutRelErr 0.55–0.77 for every model,
@@ -25,6 +26,7 @@
  */
 import { jit, numpy as np, tree, type Array as JArray } from "../../jax.js";
 import { initEngine } from "../../core/engine.js";
+import { ConfigError } from "../../core/errors.js";
 import { castTree, fromHost, toFloat64 } from "../../core/host.js";
 import { makeKey, splitKey } from "../../core/rng.js";
 import { springChunks, springEnergy, springsDataset, type SpringsDataset } from "../../data/springs.js";
@@ -45,11 +47,11 @@ import { linePlot, renderSvg } from "../../plot/index.js";
 import { fit } from "../../train/fit.js";
 import { adam } from "../../train/optim.js";
 import { runOutput, stepProgress } from "../output.js";
+import { intParam } from "../params.js";
 import type { ExperimentOptions, ExperimentResults, JsonValue } from "../types.js";
 
 const N = 6;
 const D = 4 * N;
-const CHUNK = 5;
 const DT = 0.01;
 
 type ModelName = "mlp" | "trivial" | "t2" | "so2";
@@ -57,6 +59,8 @@ const MODELS: ModelName[] = ["mlp", "trivial", "t2", "so2"];
 const GROUP: Record<Exclude<ModelName, "mlp">, string> = { trivial: "Trivial", t2: "T(2)", so2: "SO(2)" };
 
 interface Config {
+  /** Steps per training chunk (the paper's 5). */
+  chunk: number;
   train: number;
   test: number;
   trainSteps: number;
@@ -68,6 +72,7 @@ interface Config {
   mlpHidden: number;
 }
 const QUICK: Config = {
+  chunk: 5,
   train: 10,
   test: 3,
   trainSteps: 50,
@@ -79,6 +84,7 @@ const QUICK: Config = {
   mlpHidden: 32,
 };
 const FULL: Config = {
+  chunk: 5,
   train: 3000,
   test: 2000,
   trainSteps: 500,
@@ -152,11 +158,11 @@ function makeModel(name: ModelName, cfg: Config): Model {
   };
 }
 
-/** RK4 states after 1..CHUNK steps of dt from x0 [B, D] (consumed), concatenated [B, CHUNK·D]. */
-function chunkPrediction(model: Model, params: unknown, x0: JArray, sys: ParticleSystem): JArray {
+/** RK4 states after 1..chunk steps of dt from x0 [B, D] (consumed), concatenated [B, chunk·D]. */
+function chunkPrediction(model: Model, params: unknown, x0: JArray, sys: ParticleSystem, chunk: number): JArray {
   const outs: JArray[] = [];
   let x = x0;
-  for (let s = 0; s < CHUNK; s++) {
+  for (let s = 0; s < chunk; s++) {
     x = rk4Step((xx) => model.field(tree.ref(params as never) as never, xx, sys), x, DT);
     outs.push(x.ref);
   }
@@ -289,17 +295,39 @@ function rolloutModel(
 export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
   const t0 = performance.now();
   await initEngine();
-  const cfg = opts.quick ? QUICK : FULL;
+  const base = opts.quick ? QUICK : FULL;
+  const cfg: Config = {
+    ...base,
+    optSteps: intParam(opts.params, "steps") ?? base.optSteps,
+    batch: intParam(opts.params, "batch") ?? base.batch,
+    train: intParam(opts.params, "systems") ?? base.train,
+    test: intParam(opts.params, "testSystems") ?? base.test,
+    evalSteps: intParam(opts.params, "rolloutSteps") ?? base.evalSteps,
+    chunk: intParam(opts.params, "chunk") ?? base.chunk,
+  };
   const output = runOutput(opts.outDir);
   const train = springsDataset({ systems: cfg.train, steps: cfg.trainSteps, seed: opts.seed });
   const test = springsDataset({ systems: cfg.test, steps: cfg.evalSteps, seed: opts.seed + 7919 });
-  const ch = springChunks(train, CHUNK);
+  const allChunks = springChunks(train, cfg.chunk);
+  if (cfg.batch > allChunks.count)
+    throw new ConfigError(
+      `lieconv-springs: batch ${cfg.batch} is larger than the ${allChunks.count} training chunks (${cfg.train} systems × ${Math.floor(cfg.trainSteps / cfg.chunk)}); use more systems or a smaller batch`,
+    );
+  // Fewer Adam steps than one epoch: train on the first steps·batch chunks (one epoch of exactly `steps` steps).
+  const used = Math.min(allChunks.count, cfg.optSteps * cfg.batch);
+  const ch = { ...allChunks, count: used };
   const xTrain = fromHost(packInputs(train, ch.x0, ch.system, ch.count), [ch.count, D + 2 * N], { dtype: "float32" });
-  const yTrain = fromHost(Float32Array.from(ch.targets), [ch.count, CHUNK * D], { dtype: "float32" });
+  const yTrain = fromHost(
+    Float32Array.from(ch.targets.subarray(0, ch.count * cfg.chunk * D)),
+    [ch.count, cfg.chunk * D],
+    {
+      dtype: "float32",
+    },
+  );
   const epochs = Math.max(1, Math.round((cfg.optSteps * cfg.batch) / ch.count));
-  const stepsPerEpoch = Math.ceil(ch.count / cfg.batch);
+  const stepsPerEpoch = Math.floor(ch.count / cfg.batch);
   opts.log(
-    `lieconv-springs: ${cfg.train} training systems (${ch.count} chunks of ${CHUNK} steps), ${epochs} epochs of batch ${cfg.batch}; ${cfg.test} test rollouts of ${cfg.evalSteps} steps`,
+    `lieconv-springs: ${cfg.train} training systems (${ch.count} chunks of ${cfg.chunk} steps), ${epochs} epochs of batch ${cfg.batch}; ${cfg.test} test rollouts of ${cfg.evalSteps} steps`,
   );
   const testX0 = new Float64Array(cfg.test * D);
   for (let b = 0; b < cfg.test; b++)
@@ -315,7 +343,7 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
       const res = await fit({
         lossFn: (p, xb, yb) => {
           const { x0, sys } = unpack(xb);
-          const pred = chunkPrediction(model, p, x0, sys);
+          const pred = chunkPrediction(model, p, x0, sys, cfg.chunk);
           tree.dispose([sys.feats, sys.invMass]);
           return np.mean(np.square(pred.sub(yb)));
         },
@@ -413,7 +441,7 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
   );
   return output.results({
     models: results,
-    config: { ...cfg, chunk: CHUNK, dt: DT, particles: N, quick: opts.quick, epochs },
+    config: { ...cfg, dt: DT, particles: N, quick: opts.quick, epochs },
     paper: {
       source:
         "Finzi et al. 2020 (LieConv), §5 spring dynamics: T(2)/SO(2) HLieConv conserve linear/angular momentum exactly; no drift numbers are stated in the text",
