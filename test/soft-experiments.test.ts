@@ -1,7 +1,8 @@
 /**
  * The soft-symmetry experiments' --json fields as scripts read them (quick forms, cut further
  * by --param so that the file stays fast): soft-vs-exact's per-task arrays aligned with sizes,
- * augerino-rotmnist's widths, transformation-vae's held-out error and latent spectrum, and
+ * augerino-rotmnist's widths, transformation-vae's held-out error and latent spectrum,
+ * vdw-invariance's test errors, bounds and learned range, and
  * their plots.
  */
 import assert from "node:assert/strict";
@@ -105,4 +106,43 @@ test("transformation-vae --quick --json: heldOutRelErr and latentSpectrum (a con
   assert.ok(Math.abs(a.re - b.re) < 1e-3 * (1 + Math.abs(a.re)) && Math.abs(a.im + b.im) < 1e-3 * (1 + Math.abs(a.im)));
   assert.ok(json.references.identity > 0 && json.references.noLatentAction > 0);
   assert.match(readFileSync(join(out, "latent-spectrum.svg"), "utf8"), /<svg/);
+});
+
+test("vdw-invariance --quick --json: testError and bound {plain, invariant}, learnedRangeDeg; range.svg, bound.svg", {
+  timeout: 180_000,
+}, async () => {
+  const out = join(tmp, "vdw");
+  const r = await cli([
+    "run",
+    "vdw-invariance",
+    "--quick",
+    "--param",
+    "steps=20",
+    "--param",
+    "train=150",
+    "--param",
+    "inducing=30",
+    "--out",
+    out,
+    "--json",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const json = lastJson(r.stdout) as {
+    testError: { plain: number; invariant: number };
+    learnedRangeDeg: number;
+    bound: { plain: number; invariant: number };
+    rangeHistory: { step: number; rangeDeg: number }[];
+    paper: { source: string };
+  };
+  for (const e of [json.testError.plain, json.testError.invariant]) assert.ok(e >= 0 && e <= 1, String(e));
+  // The range moved from its initial 45° and stays inside (0°, 180°).
+  assert.ok(
+    json.learnedRangeDeg > 0 && json.learnedRangeDeg < 180 && Math.abs(json.learnedRangeDeg - 45) > 1,
+    String(json.learnedRangeDeg),
+  );
+  assert.ok(json.rangeHistory.length >= 2 && json.rangeHistory.at(-1)!.rangeDeg === json.learnedRangeDeg);
+  // The paper's headline on rotated digits: the invariant kernel's bound is the higher one.
+  assert.ok(Number.isFinite(json.bound.plain) && json.bound.invariant > json.bound.plain, JSON.stringify(json.bound));
+  assert.match(json.paper.source, /van der Wilk/);
+  for (const f of ["range.svg", "bound.svg"]) assert.match(readFileSync(join(out, f), "utf8"), /<svg/);
 });

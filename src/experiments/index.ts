@@ -455,6 +455,34 @@ export const experiments: Experiment[] = [
       ],
     },
   ),
+  lazy(
+    "vdw-invariance",
+    "learning invariance through the marginal likelihood (van der Wilk et al. 2018) on rotated MNIST: sparse GP with a plain RBF kernel vs a rotation-orbit-averaged kernel whose range θ_max is a hyper-parameter; test error, bound, learned range in degrees, range over training",
+    () => import("./soft/vdw-invariance.js"),
+    {
+      params: [
+        { name: "steps", kind: "int", min: 1, default: "80 (full: 300)", description: "Adam steps per GP" },
+        { name: "train", kind: "int", min: 20, default: "400 (full: 1500)", description: "training digits" },
+        { name: "inducing", kind: "int", min: 2, default: "60 (full: 150)", description: "inducing images M" },
+        { name: "copies", kind: "int", min: 2, default: "6 (full: 8)", description: "orbit samples S (even)" },
+        {
+          name: "initRange",
+          kind: "number",
+          min: 1,
+          max: 179,
+          default: "45",
+          description: "initial range θ_max in degrees",
+        },
+        {
+          name: "inducingPoints",
+          kind: "string",
+          choices: ["fixed", "trained"],
+          default: "trained",
+          description: "inducing images Z: trained with the bound (from balanced training digits) or fixed there",
+        },
+      ],
+    },
+  ),
 ];
 
 /** Experiments on the user's files (not in the tour): `noether run <name> --data FILE.csv …`. */

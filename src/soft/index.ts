@@ -35,3 +35,12 @@ export {
   type TVAEParams,
 } from "./tvae.js";
 export { weightOrbitPenalty, type WeightOrbitOptions } from "./orbit.js";
+export {
+  invariantGP,
+  invariantGPLoss,
+  type InvariantGP,
+  type InvariantGPHyper,
+  type InvariantGPInit,
+  type InvariantGPOptions,
+  type InvariantGPParams,
+} from "./invariant-gp.js";
