@@ -136,3 +136,8 @@ export function standardize(d: SyntheticData, s: Standardization): SyntheticData
   const y = d.y.map((v, i) => (v - s.yMean[i % d.nOut]!) / s.yStd[i % d.nOut]!);
   return { ...d, x, y };
 }
+
+/** The first `n` examples of `d` (views into its arrays, no copy): the training prefix of a pool. */
+export function firstRows(d: SyntheticData, n: number): SyntheticData {
+  return { ...d, n, x: d.x.subarray(0, n * d.nIn), y: d.y.subarray(0, n * d.nOut) };
+}

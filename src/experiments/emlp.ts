@@ -31,6 +31,7 @@ import { initEngine } from "../core/engine.js";
 import { fromHost } from "../core/host.js";
 import { hostRng, makeKey, permutation } from "../core/rng.js";
 import {
+  firstRows,
   inertia,
   o5Synthetic,
   particleInteraction,
@@ -495,12 +496,7 @@ async function runTask(spec: TaskSpec, opts: ExperimentOptions): Promise<Experim
   const valRaw = spec.make(cfg.nVal, rng);
   const results: ({ model: ModelName; group: string; trainSize: number } & RunResult)[] = [];
   for (const N of cfg.sizes) {
-    const trainRaw: SyntheticData = {
-      ...pool,
-      n: N,
-      x: pool.x.subarray(0, N * pool.nIn),
-      y: pool.y.subarray(0, N * pool.nOut),
-    };
+    const trainRaw = firstRows(pool, N);
     const st = standardization(spec.key, trainRaw);
     const train = standardize(trainRaw, st);
     const test = standardize(testRaw, st);

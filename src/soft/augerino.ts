@@ -103,6 +103,18 @@ function algebraElements(widths: JArray, u: Float64Array, gens: Float64Array, C:
   return np.matmul(uw, fromHost(gens, [k, n * n], at)).reshape([C, n, n]);
 }
 
+/** The wrapped model's init plus the widths w0 [k] on the dtype and device of its first leaf. */
+function initWithWidths<P extends Params>(
+  model: Pick<Module<P>, "init">,
+  key: JArray,
+  w0: ArrayLike<number>,
+): { model: P; widths: JArray } {
+  const p = model.init(key);
+  const leaf = tree.leaves(p)[0] as JArray | undefined;
+  const at = leaf ? placementOf(leaf) : undefined;
+  return { model: p, widths: fromHost(w0, [w0.length], at ? { dtype: at.dtype as never, device: at.device } : {}) };
+}
+
 /**
  * Augerino on vectors of `repIn`: f̄(x) = (1/C) Σ_c f(ρ_in(g_c)x), or with `repOut`
  * (1/C) Σ_c ρ_out(g_c)⁻¹ f(ρ_in(g_c)x); g_c = exp(Σᵢ u_ci wᵢ Aᵢ). Generators: `generators`
@@ -156,12 +168,7 @@ export function augerino<P extends Params>(
     copies: C,
     inSize: n,
     ...(model.outSize !== undefined ? { outSize: model.outSize } : {}),
-    init(key) {
-      const p = model.init(key);
-      const leaf = tree.leaves(p)[0] as JArray | undefined;
-      const at = leaf ? placementOf(leaf) : undefined;
-      return { model: p, widths: fromHost(w0, [k], at ? { dtype: at.dtype as never, device: at.device } : {}) };
-    },
+    init: (key) => initWithWidths(model, key, w0),
     apply(params, x) {
       return np.mean(self.applyCopies(params, x), 0);
     },
@@ -252,12 +259,7 @@ export function augerinoImage<P extends Params>(
     copies: C,
     inSize: n2,
     ...(model.outSize !== undefined ? { outSize: model.outSize } : {}),
-    init(key) {
-      const p = model.init(key);
-      const leaf = tree.leaves(p)[0] as JArray | undefined;
-      const at = leaf ? placementOf(leaf) : undefined;
-      return { model: p, widths: fromHost(w0, [k], at ? { dtype: at.dtype as never, device: at.device } : {}) };
-    },
+    init: (key) => initWithWidths(model, key, w0),
     apply(params, x) {
       return np.mean(self.applyCopies(params, x), 0);
     },

@@ -27,7 +27,14 @@ import { initEngine } from "../../core/engine.js";
 import { fromHost } from "../../core/host.js";
 import { hostRng, makeKey } from "../../core/rng.js";
 import type { Params } from "../../core/tree.js";
-import { inertia, o5Synthetic, standardization, standardize, type SyntheticData } from "../../data/emlp-synthetic.js";
+import {
+  firstRows,
+  inertia,
+  o5Synthetic,
+  standardization,
+  standardize,
+  type SyntheticData,
+} from "../../data/emlp-synthetic.js";
 import { O, SO, type Group } from "../../groups/index.js";
 import { EMLP } from "../../layers/emlp/model.js";
 import { MLP } from "../../nn/layers.js";
@@ -259,12 +266,7 @@ export async function run(opts: ExperimentOptions): Promise<ExperimentResults> {
     for (const w of cfg.penaltyWeights) byWeight[String(w)] = { testError: [], equivarianceError: [] };
     const widths: number[][] = [];
     for (const N of cfg.sizes) {
-      const trainRaw: SyntheticData = {
-        ...pool,
-        n: N,
-        x: pool.x.subarray(0, N * pool.nIn),
-        y: pool.y.subarray(0, N * pool.nOut),
-      };
+      const trainRaw = firstRows(pool, N);
       const st = standardization(task.key, trainRaw);
       const train = standardize(trainRaw, st);
       const test = standardize(testRaw, st);
